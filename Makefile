@@ -1,0 +1,60 @@
+# Feedforward Neural Networks in Depth: one command per task. Every target builds the environment first,
+# so on a fresh clone `make lab` and `make test` are all a newcomer types.
+
+SHELL       := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+PYTHON      ?= python3
+VENV        := .venv
+BIN         := $(VENV)/bin
+STAMP       := $(VENV)/.installed
+PORT        ?=
+PYTEST_ARGS ?=
+
+# Same seeds and thread counts whenever notebooks or tests run, so outputs are reproducible.
+export PYTHONHASHSEED       := 0
+export OPENBLAS_NUM_THREADS ?= 1
+export MKL_NUM_THREADS      ?= 1
+export IPYKERNEL_CELL_NAME  := <IPY-INPUT>
+
+.PHONY: help env lab test bench lock clean-env
+
+help:
+	@echo "make lab     start JupyterLab on the course (student view) and print its URL"
+	@echo "make test    run every test (creates .venv from the pinned requirements first)"
+	@echo "make bench   print the speed benchmarks"
+	@echo "make env     create or update .venv only;  make lock  re-pin requirements-lock.txt"
+
+# The environment ------------------------------------------------------------------------------------------------
+env: $(STAMP)
+
+$(STAMP): requirements.txt requirements-lock.txt pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' || { \
+	  echo "make: the course needs Python 3.11 or newer; '$(PYTHON)' is $$($(PYTHON) --version 2>&1)." >&2; \
+	  echo "      Install a newer Python, or point make at one: make PYTHON=python3.11 ..." >&2; exit 1; }
+	@if [ -x $(BIN)/python ] && ! $(BIN)/python -c 'import sys' 2>/dev/null; then \
+	  echo "make: $(VENV) is broken (its Python is gone); recreating it"; rm -rf $(VENV); fi
+	@[ -x $(BIN)/python ] || { echo "make: creating $(VENV)"; $(PYTHON) -m venv $(VENV); }
+	@echo "make: installing the pinned requirements into $(VENV) (a minute or two the first time)"
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt -c requirements-lock.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	@touch $(STAMP)
+	@echo "make: $(VENV) is ready"
+
+lock: env
+	$(BIN)/python -m pip freeze --exclude-editable --disable-pip-version-check \
+	  | grep -v -E '^(ffnn-course|pip|setuptools|wheel)==' > requirements-lock.txt
+	@echo "make: wrote requirements-lock.txt ($$(wc -l < requirements-lock.txt) pins)"
+
+clean-env:
+	rm -rf $(VENV)
+
+# Students ---------------------------------------------------------------------------------------------------------
+lab: env
+	@$(BIN)/python grader/lab.py $(if $(PORT),--port $(PORT),)
+
+# Tests and benchmarks ------------------------------------------------------------------------------------------
+test: env
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: env
+	$(BIN)/python tests/benchmarks/bench_reference.py

@@ -1,0 +1,69 @@
+"""Start JupyterLab on the course as a student sees it: `make lab` runs this.
+
+The server binds to 127.0.0.1 on the first free port from 8888 (or --port), opens on notebooks/ (the student
+versions), and has nbgrader's student-side extension only: the Validate button, without the instructor panels
+(formgrader, create assignment, course and assignment lists). That set-up is the config folder
+grader/student_lab, put first on JUPYTER_CONFIG_PATH. It prints the URL to open, token included.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import socket
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+STUDENT_CONFIG = ROOT / "grader" / "student_lab"
+
+
+def free_port(start: int, attempts: int = 50) -> int:
+    """The first port from ``start`` on which 127.0.0.1 accepts a bind."""
+    for port in range(start, start + attempts):
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise SystemExit(f"make lab: no free port in {start}..{start + attempts - 1}; pass PORT=<number>.")
+
+
+def student_environment(base=None) -> dict:
+    """Environment variables for a student-side Jupyter server (used by `make lab` and by the tests)."""
+    env = dict(os.environ if base is None else base)
+    paths = [str(STUDENT_CONFIG)] + [p for p in env.get("JUPYTER_CONFIG_PATH", "").split(os.pathsep) if p]
+    env["JUPYTER_CONFIG_PATH"] = os.pathsep.join(paths)
+    return env
+
+
+def command(port: int, token: str, root_dir: Path, open_browser: bool = False) -> list[str]:
+    arguments = [sys.executable, "-m", "jupyter", "lab", f"--ServerApp.root_dir={root_dir}",
+                 "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
+                 f"--IdentityProvider.token={token}", f"--ServerApp.open_browser={open_browser}"]
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        arguments.append("--allow-root")  # containers and CI machines often run as root
+    return arguments
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--port", type=int, default=None, help="port to use (default: first free from 8888)")
+    parser.add_argument("--root", type=Path, default=ROOT / "notebooks", help="folder to open (default: notebooks/)")
+    parser.add_argument("--browser", action="store_true", help="also open a web browser")
+    options = parser.parse_args(argv)
+    if not options.root.is_dir():
+        print(f"make lab: {options.root} does not exist; run it from a clone of the course.", file=sys.stderr)
+        return 2
+    port = options.port or free_port(8888)
+    token = secrets.token_hex(16)
+    print(f"Course JupyterLab: open  http://127.0.0.1:{port}/lab?token={token}", flush=True)
+    print("Stop it with Ctrl-C (twice).", flush=True)
+    os.execvpe(sys.executable, command(port, token, options.root, options.browser), student_environment())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,614 @@
+"""Plots for the notebooks: one helper per kind of plot, so every notebook draws the same thing the same way.
+
+- ``decision_boundary`` / ``decision_boundary_grid``: the regions a classifier assigns to each class in 2-D.
+- ``scatter_classes``: 2-D data coloured by class.
+- ``loss_curves``: the cost J against the iteration, for one run or several.
+- ``network_diagram``: units and connections of a network given its ``layer_dims``.
+- ``activation_plot``: an activation g(z), its derivative g'(z) and where it saturates.
+- ``heatmap`` / ``confusion_matrix_plot``: a matrix (weights, gradients, confusions) as colours.
+
+Conventions (see ``shared/NOTATION.md``): columns are examples, so data ``X`` has shape (2, m) and labels ``Y``
+have shape (1, m) (integer labels or 0.0/1.0) or (k, m) (one-hot). Colours for classes and runs come from the
+Okabe-Ito palette (``PALETTE``), which stays distinguishable with the common colour-vision deficiencies; classes
+also differ by marker, so a plot still reads in greyscale. Matrices use perceptually uniform colour maps.
+
+Every function draws into ``ax`` when given, otherwise into a new figure, and returns the ``Figure``. None calls
+``plt.show()``: the notebook cell does that.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.collections import LineCollection
+from matplotlib.colors import to_rgb
+from matplotlib.lines import Line2D
+from matplotlib.patches import Circle
+
+from .metrics import labels_of
+from .validation import InputError, ShapeError, check_array
+
+__all__ = ["PALETTE", "MARKERS", "SEQUENTIAL_CMAP", "DIVERGING_CMAP", "decision_boundary",
+           "decision_boundary_grid", "scatter_classes", "loss_curves", "network_diagram", "activation_plot",
+           "heatmap", "confusion_matrix_plot"]
+
+#: Okabe-Ito colours (Okabe & Ito, "Color Universal Design", 2008), ordered so that the first ones contrast
+#: most on a white background; the yellow and the black come last.
+PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
+#: One marker per class, used together with the colour so classes differ in shape as well.
+MARKERS = ("o", "s", "^", "D", "v", "P", "X", "<", ">")
+#: Colour map for values of one sign (perceptually uniform).
+SEQUENTIAL_CMAP = "viridis"
+#: Colour map for signed values, always centred at 0 (blue negative, red positive).
+DIVERGING_CMAP = "RdBu_r"
+
+_EDGE = "0.15"          # thin dark outline of data points
+_BOUNDARY = "0.1"       # decision-boundary line
+
+
+# ---------------------------------------------------------------------------------------------- helpers
+
+def _shape(shape) -> str:
+    return "(" + ", ".join(str(s) for s in shape) + ("," if len(shape) == 1 else "") + ")"
+
+
+def _axes(ax, figsize):
+    """The figure and axes to draw into: a new constrained-layout figure when ``ax`` is None."""
+    if ax is None:
+        fig, ax = plt.subplots(figsize=figsize, layout="constrained")
+        return fig, ax
+    return ax.get_figure(root=True), ax
+
+
+def _colour(i: int) -> str:
+    return PALETTE[i % len(PALETTE)]
+
+
+def _marker(i: int) -> str:
+    return MARKERS[i % len(MARKERS)]
+
+
+def _tint(colour, amount: float):
+    """``colour`` mixed with white; ``amount`` = 1 keeps the colour, 0 gives white."""
+    return tuple(1 - amount * (1 - c) for c in to_rgb(colour))
+
+
+def _check_int(func, name, value, minimum):
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
+        raise InputError(f"{func}: '{name}' must be an int >= {minimum}, got {value!r}.")
+
+
+def _check_points(func: str, X) -> np.ndarray:
+    """X must be 2-D points, one per column: shape (2, m)."""
+    X = check_array(func, "X", X, ndim=2)
+    if X.shape[0] != 2:
+        hint = " It looks transposed: try X.T." if X.shape[1] == 2 else ""
+        raise ShapeError(f"{func}: argument 'X' has shape {_shape(X.shape)} but needs (2, m): one 2-D point per "
+                         f"column.{hint}")
+    if X.shape[1] == 0:
+        raise ShapeError(f"{func}: argument 'X' has shape {_shape(X.shape)}: it holds no examples (m = 0).")
+    return X.astype(float)
+
+
+def _check_class_labels(func: str, Y, m: int) -> np.ndarray:
+    """Integer labels of shape (m,) from labels (1, m) or one-hot targets (k, m)."""
+    Y = check_array(func, "Y", Y, ndim=2)
+    if Y.shape[1] != m:
+        hint = " It looks transposed: try Y.T." if Y.shape[0] == m else ""
+        raise ShapeError(f"{func}: argument 'Y' has shape {_shape(Y.shape)} but needs (1, m) = (1, {m}) or "
+                         f"one-hot (k, m) = (k, {m}), because 'X' sets m = {m}.{hint}")
+    if Y.shape[0] > 1:
+        sums = Y.sum(axis=0)
+        if Y.min() < 0 or Y.max() > 1 or not np.allclose(sums, 1.0):
+            raise InputError(f"{func}: argument 'Y' of shape {_shape(Y.shape)} must be one-hot (every column "
+                             f"holds a single 1); for multi-label targets plot one row at a time, e.g. Y[0:1].")
+        return labels_of(Y).reshape(-1)
+    labels = Y.reshape(-1)
+    if labels.min() < 0 or not np.all(labels == np.round(labels)):
+        bad = labels[(labels < 0) | (labels != np.round(labels))][0]
+        raise InputError(f"{func}: argument 'Y' must hold class labels 0, 1, 2, ... (or 0.0/1.0), but it "
+                         f"contains {bad:.4g}. For probabilities, threshold them first: (A > 0.5).astype(int).")
+    return labels.astype(int)
+
+
+def _check_class_names(func: str, class_names, n_classes: int) -> list[str]:
+    if class_names is None:
+        return [f"class {c}" for c in range(n_classes)]
+    names = [str(name) for name in class_names]
+    if len(names) < n_classes:
+        raise InputError(f"{func}: 'class_names' has {len(names)} name(s) but the labels use {n_classes} "
+                         f"classes (0 to {n_classes - 1}); give one name per class.")
+    return names
+
+
+def _predict_labels(func: str, predict, P: np.ndarray) -> np.ndarray:
+    """Call ``predict`` on the grid P (2, k) and return integer labels of shape (k,), or explain what is wrong."""
+    k = P.shape[1]
+    if not callable(predict):
+        raise InputError(f"{func}: 'predict' must be a function from points (2, k) to labels (1, k), got "
+                         f"{type(predict).__name__}.")
+    out = predict(P)
+    shape = np.shape(out)
+    try:
+        out = np.asarray(out)
+    except (TypeError, ValueError):
+        out = None
+    if out is None or not (np.issubdtype(out.dtype, np.number) or out.dtype == bool):
+        kind = type(out).__name__ if out is None else f"dtype {out.dtype}"
+        raise InputError(f"{func}: 'predict' must return a NumPy array of class labels with shape (1, {k}), but "
+                         f"it returned {kind}.")
+    if shape not in ((1, k), (k,)):
+        hint = ""
+        if len(shape) == 2 and shape[1] == k and shape[0] > 1:
+            hint = (f" It looks like one row per class: return labels, e.g. np.argmax(AL, axis=0)"
+                    f".reshape(1, -1).")
+        elif len(shape) == 2 and shape == (k, 1):
+            hint = " It looks transposed: return a row, shape (1, k)."
+        raise ShapeError(f"{func}: 'predict' was called on points of shape {_shape(P.shape)} and returned shape "
+                         f"{_shape(shape)}; it must return one label per column, shape (1, {k}).{hint}")
+    out = out.reshape(-1)
+    if out.dtype == bool:
+        return out.astype(int)
+    if np.issubdtype(out.dtype, np.floating):
+        if not np.isfinite(out).all():
+            raise InputError(f"{func}: 'predict' returned NaN or inf; check the parameters it uses.")
+        fractional = out != np.round(out)
+        if fractional.any():
+            raise InputError(f"{func}: 'predict' returned non-integer values such as {out[fractional][0]:.4g}; "
+                             f"it must return class labels, e.g. (AL > 0.5).astype(int) for a sigmoid output or "
+                             f"np.argmax(AL, axis=0).reshape(1, -1) for a softmax output.")
+    if out.min() < 0:
+        raise InputError(f"{func}: 'predict' returned the label {out.min():.4g}; labels must be 0, 1, 2, ...")
+    return out.astype(int)
+
+
+def _scatter_by_class(ax, X, labels, names):
+    """One scatter (PathCollection) per class present, in palette colour and class marker."""
+    for c, name in enumerate(names):
+        members = labels == c
+        if members.any():
+            ax.scatter(X[0, members], X[1, members], s=26, color=_colour(c), marker=_marker(c),
+                       edgecolors=_EDGE, linewidths=0.6, label=name, zorder=3)
+
+
+def _square_if_comparable(ax, x_span: float, y_span: float):
+    # Equal scales show the geometry as it is; skip them when one axis would be squashed to a sliver.
+    if x_span > 0 and y_span > 0 and 1 / 3 <= y_span / x_span <= 3:
+        ax.set_aspect("equal", adjustable="box")
+
+
+def _draw_decision_boundary(func, predict, X, Y, ax, title, resolution, margin, class_names, legend):
+    X = _check_points(func, X)
+    labels = _check_class_labels(func, Y, X.shape[1])
+    _check_int(func, "resolution", resolution, 2)
+    if not np.isscalar(margin) or not margin >= 0:
+        raise InputError(f"{func}: 'margin' must be a number >= 0, got {margin!r}.")
+
+    x_min, x_max = X[0].min() - margin, X[0].max() + margin
+    y_min, y_max = X[1].min() - margin, X[1].max() + margin
+    if x_max == x_min:
+        x_min, x_max = x_min - 1.0, x_max + 1.0
+    if y_max == y_min:
+        y_min, y_max = y_min - 1.0, y_max + 1.0
+    xx, yy = np.meshgrid(np.linspace(x_min, x_max, resolution), np.linspace(y_min, y_max, resolution))
+    P = np.vstack([xx.ravel(), yy.ravel()])                    # (2, resolution**2): one grid point per column
+    regions = _predict_labels(func, predict, P).reshape(xx.shape)
+
+    n_classes = max(int(labels.max()), int(regions.max())) + 1
+    if class_names is not None:
+        n_classes = max(n_classes, len(class_names))
+    n_classes = max(n_classes, 2)
+    names = _check_class_names(func, class_names, n_classes)
+
+    # Half-integer levels put each integer label in its own band, so the fill follows the grid's labels exactly.
+    ax.contourf(xx, yy, regions, levels=np.arange(n_classes + 1) - 0.5,
+                colors=[_colour(c) for c in range(n_classes)], alpha=0.25, zorder=1)
+    # The edge of each class's region; for two classes one indicator is enough. A class absent from the grid
+    # (or covering all of it) has no edge.
+    for c in range(1 if n_classes == 2 else n_classes):
+        inside = (regions == c).astype(float)
+        if 0 < inside.sum() < inside.size:
+            ax.contour(xx, yy, inside, levels=[0.5], colors=_BOUNDARY, linewidths=1.2, zorder=2)
+    _scatter_by_class(ax, X, labels, names)
+
+    ax.set_xlim(x_min, x_max)
+    ax.set_ylim(y_min, y_max)
+    _square_if_comparable(ax, x_max - x_min, y_max - y_min)
+    ax.set_xlabel("$x_1$")
+    ax.set_ylabel("$x_2$")
+    ax.set_title("Decision boundary" if title is None else title)
+    handles, texts = ax.get_legend_handles_labels()
+    handles.append(Line2D([], [], color=_BOUNDARY, linewidth=1.2))
+    texts.append("decision boundary")
+    if legend:
+        ax.legend(handles, texts, loc="best", framealpha=0.9, fontsize="small")
+    return handles, texts
+
+
+# ---------------------------------------------------------------------------------------------- 2-D classifiers
+
+def decision_boundary(predict, X, Y, *, ax=None, title=None, resolution=200, margin=0.5, class_names=None):
+    """Shade the region a classifier assigns to each class, draw its boundary, and scatter the data on top.
+
+    predict : function mapping points P, ndarray (2, k), to predicted labels, ndarray (1, k) (ints, 0/1 or
+        booleans). A trained network gives one with e.g. ``lambda P: predict(parameters, P)``.
+    X : ndarray, shape (2, m)
+        The data, one 2-D point per column; the grid covers it plus ``margin`` on every side.
+    Y : ndarray, shape (1, m) of labels 0, 1, ... (ints or 0.0/1.0), or one-hot, shape (k, m)
+        True classes, which colour the points.
+    resolution : grid points per axis (the classifier is evaluated on resolution**2 points).
+    class_names : names for the legend, one per class (default "class 0", "class 1", ...).
+    Returns the matplotlib Figure.
+    """
+    fig, ax = _axes(ax, (6.0, 5.0))
+    _draw_decision_boundary("decision_boundary", predict, X, Y, ax, title, resolution, margin, class_names,
+                            legend=True)
+    return fig
+
+
+def decision_boundary_grid(predictors, X, Y, *, ncols=4, resolution=120, suptitle=None):
+    """One small ``decision_boundary`` per classifier, side by side, with one shared legend.
+
+    predictors : dict mapping a panel title to a predict function, points (2, k) -> labels (1, k).
+    X : ndarray, shape (2, m).  Y : ndarray, labels (1, m) or one-hot (k, m).
+    ncols : panels per row.  resolution : grid points per axis in each panel.
+    Returns the matplotlib Figure.
+    """
+    func = "decision_boundary_grid"
+    if not isinstance(predictors, Mapping) or not predictors:
+        raise InputError(f"{func}: 'predictors' must be a non-empty dict mapping a title to a predict function, "
+                         f"got {type(predictors).__name__}{' (empty)' if isinstance(predictors, Mapping) else ''}.")
+    _check_int(func, "ncols", ncols, 1)
+    n = len(predictors)
+    ncols = min(ncols, n)
+    nrows = math.ceil(n / ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(3.4 * ncols, 3.3 * nrows + 0.5), layout="constrained",
+                             squeeze=False)
+    handles, texts = [], []
+    for ax, (name, predict) in zip(axes.flat, predictors.items()):
+        panel_handles, panel_texts = _draw_decision_boundary(func, predict, X, Y, ax, str(name), resolution,
+                                                             0.5, None, legend=False)
+        if len(panel_texts) > len(texts):
+            handles, texts = panel_handles, panel_texts
+    for ax in axes.flat[n:]:
+        ax.set_visible(False)
+    fig.legend(handles, texts, loc="outside lower center", ncols=min(len(texts), 6), fontsize="small")
+    if suptitle is not None:
+        fig.suptitle(suptitle)
+    return fig
+
+
+def scatter_classes(X, Y, *, ax=None, title=None, class_names=None):
+    """Scatter 2-D data coloured (and marked) by class.
+
+    X : ndarray, shape (2, m).  Y : ndarray, labels (1, m) or one-hot (k, m).
+    class_names : names for the legend, one per class (default "class 0", ...).
+    Returns the matplotlib Figure.
+    """
+    func = "scatter_classes"
+    X = _check_points(func, X)
+    labels = _check_class_labels(func, Y, X.shape[1])
+    n_classes = max(int(labels.max()) + 1, len(class_names) if class_names is not None else 0)
+    names = _check_class_names(func, class_names, n_classes)
+    fig, ax = _axes(ax, (6.0, 5.0))
+    _scatter_by_class(ax, X, labels, names)
+    _square_if_comparable(ax, np.ptp(X[0]), np.ptp(X[1]))
+    ax.set_xlabel("$x_1$")
+    ax.set_ylabel("$x_2$")
+    ax.set_title("Data" if title is None else title)
+    ax.legend(loc="best", framealpha=0.9, fontsize="small")
+    return fig
+
+
+# ---------------------------------------------------------------------------------------------- training
+
+def _history(func: str, name: str, values) -> np.ndarray:
+    array = check_array(func, name, values, ndim=None, finite=False)
+    if array.ndim != 1:
+        if array.ndim == 2 and 1 in array.shape:
+            array = array.reshape(-1)
+        else:
+            raise ShapeError(f"{func}: '{name}' must be a 1-D sequence of costs, got shape "
+                             f"{_shape(array.shape)}.")
+    if array.size == 0:
+        raise InputError(f"{func}: '{name}' is empty; record at least one cost.")
+    return array.astype(float)
+
+
+def loss_curves(histories, *, ax=None, title="Cost during training", log_scale=False, xlabel="iteration",
+                ylabel="cost J", every=1):
+    """Plot cost against iteration for one training run or several on the same axes.
+
+    histories : dict mapping a run's label to its costs, a sequence of floats of shape (n_records,), or a single
+        sequence of costs (then there is no legend). A cost that became NaN or inf leaves a gap in its line.
+    log_scale : use a logarithmic y axis (every finite cost must be > 0).
+    every : iterations between two recorded costs (e.g. 100 when the loop records every 100th cost), so the
+        x axis counts iterations.
+    Returns the matplotlib Figure.
+    """
+    func = "loss_curves"
+    if isinstance(histories, Mapping):
+        if not histories:
+            raise InputError(f"{func}: 'histories' is an empty dict; give at least one run.")
+        runs = {str(label): _history(func, f"histories[{label!r}]", values) for label, values in histories.items()}
+        show_legend = True
+    else:
+        runs = {None: _history(func, "histories", histories)}
+        show_legend = False
+    _check_int(func, "every", every, 1)
+    if log_scale:
+        for label, costs in runs.items():
+            finite = costs[np.isfinite(costs)]
+            if finite.size and finite.min() <= 0:
+                where = "" if label is None else f" in run {label!r}"
+                raise InputError(f"{func}: log_scale needs costs > 0, but{where} there is a cost of "
+                                 f"{finite.min():.4g}; use log_scale=False.")
+
+    fig, ax = _axes(ax, (7.0, 4.5))
+    linestyles = ("-", "--", ":", "-.")
+    for i, (label, costs) in enumerate(runs.items()):
+        iterations = np.arange(costs.size) * every
+        ax.plot(iterations, costs, color=_colour(i), linestyle=linestyles[(i // len(PALETTE)) % len(linestyles)],
+                linewidth=1.8, marker="o" if costs.size == 1 else None, label=label)
+    if log_scale:
+        ax.set_yscale("log")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    if title:
+        ax.set_title(title)
+    ax.grid(True, alpha=0.3)
+    if show_legend:
+        ax.legend(loc="best", framealpha=0.9)
+    return fig
+
+
+# ---------------------------------------------------------------------------------------------- networks
+
+def _visible_units(n: int, max_units: int) -> list:
+    """Slots of a layer from top to bottom: unit indices, with None standing for the elided middle."""
+    if n <= max_units:
+        return list(range(n))
+    return list(range(max_units - 2)) + [None, n - 1]
+
+
+def network_diagram(layer_dims, *, activations=None, ax=None, max_units=8, title=None):
+    """Draw a fully connected network: one column of units per layer, an edge for every weight.
+
+    layer_dims : sequence of ints [n[0], n[1], ..., n[L]]; layer 0 is the input x_1 ... x_n[0].
+    activations : sequence of L names, the activation g[l] of layers 1..L (e.g. ["relu", "sigmoid"]), or None.
+    max_units : a layer with more units shows its first max_units - 2 units, a vertical ellipsis and its last
+        unit; its label gives the full count n[l].
+    Returns the matplotlib Figure.
+    """
+    func = "network_diagram"
+    dims = list(np.asarray(layer_dims).reshape(-1)) if isinstance(layer_dims, np.ndarray) else list(layer_dims)
+    if len(dims) < 2:
+        raise InputError(f"{func}: 'layer_dims' must list at least two layer sizes [n[0], ..., n[L]], got "
+                         f"{layer_dims!r}.")
+    for l, n in enumerate(dims):
+        _check_int(func, f"layer_dims[{l}]", n, 1)
+    dims = [int(n) for n in dims]
+    L = len(dims) - 1
+    if activations is not None:
+        if isinstance(activations, str) or len(activations) != L:
+            got = repr(activations) if isinstance(activations, str) else f"{len(activations)} name(s)"
+            raise InputError(f"{func}: 'activations' must list one name per layer 1..L ({L} names for "
+                             f"layer_dims = {dims}), got {got}.")
+    _check_int(func, "max_units", max_units, 3)
+
+    slots = [_visible_units(n, max_units) for n in dims]
+    tallest = max(len(s) for s in slots)
+    dx, radius = 2.6, 0.3
+
+    def y_of(l, s):
+        # Centre every layer vertically; slot 0 at the top.
+        return (len(slots[l]) - 1) / 2 - s
+
+    fig, ax = _axes(ax, (min(14.0, max(4.5, 2.0 * (L + 1) + 1.0)), max(3.0, 0.6 * tallest + 1.6)))
+
+    segments = []
+    for l in range(1, L + 1):
+        for s_prev, j_prev in enumerate(slots[l - 1]):
+            for s, j in enumerate(slots[l]):
+                if j_prev is not None and j is not None:
+                    segments.append([((l - 1) * dx, y_of(l - 1, s_prev)), (l * dx, y_of(l, s))])
+    ax.add_collection(LineCollection(segments, colors="0.55", linewidths=0.6, alpha=0.8, zorder=1))
+
+    for l, layer_slots in enumerate(slots):
+        colour = PALETTE[4] if l == 0 else (PALETTE[2] if l == L else PALETTE[1])
+        for s, j in enumerate(layer_slots):
+            x, y = l * dx, y_of(l, s)
+            if j is None:
+                ax.text(x, y, r"$\vdots$", ha="center", va="center", fontsize=16)
+                continue
+            ax.add_patch(Circle((x, y), radius, facecolor=_tint(colour, 0.45), edgecolor=_EDGE, linewidth=1.0,
+                                zorder=2))
+            if l == 0:
+                ax.text(x - radius - 0.12, y, f"$x_{{{j + 1}}}$", ha="right", va="center", fontsize=10)
+            elif l == L:
+                label = r"$\hat{y}$" if dims[L] == 1 else rf"$\hat{{y}}_{{{j + 1}}}$"
+                ax.text(x + radius + 0.12, y, label, ha="left", va="center", fontsize=10)
+        if l == 0:
+            lines = ["input layer", f"n[0] = {dims[0]}"]
+        else:
+            lines = [f"layer {l}" + (" (output)" if l == L else ""), f"n[{l}] = {dims[l]}"]
+            if activations is not None:
+                lines.append(str(activations[l - 1]))
+        ax.text(l * dx, -tallest / 2 - 0.25, "\n".join(lines), ha="center", va="top", fontsize=9)
+
+    ax.set_xlim(-1.2, L * dx + 1.2)
+    ax.set_ylim(-tallest / 2 - 1.4, tallest / 2 + 0.1)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    hidden = L - 1
+    default = f"{L}-layer network ({hidden} hidden layer{'' if hidden == 1 else 's'}): layer_dims = {dims}"
+    ax.set_title(default if title is None else title, fontsize=11)
+    return fig
+
+
+# ---------------------------------------------------------------------------------------------- activations
+
+def activation_plot(z, a, da_dz, *, name, ax=None, saturation_threshold=0.05):
+    """Plot an activation g(z) and its derivative g'(z), shading where the derivative almost vanishes.
+
+    z : ndarray, shape (n,), increasing grid of pre-activations.
+    a : ndarray, shape (n,), g(z).   da_dz : ndarray, shape (n,), g'(z).
+    name : the activation's name, used as title.
+    saturation_threshold : shade the tails of the z range where |g'(z)| < saturation_threshold: the runs of such
+        z that reach an end of the grid, stopping short of z = 0 (5% of max |z|), where a small slope is a kink
+        (ReLU) rather than saturation.
+    Returns the matplotlib Figure.
+    """
+    func = "activation_plot"
+    z = check_array(func, "z", z, ndim=1).astype(float)
+    a = check_array(func, "a", a, ndim=1).astype(float)
+    da_dz = check_array(func, "da_dz", da_dz, ndim=1).astype(float)
+    for arg, values in (("a", a), ("da_dz", da_dz)):
+        if values.shape != z.shape:
+            raise ShapeError(f"{func}: argument '{arg}' has shape {_shape(values.shape)} but needs the shape of "
+                             f"'z', {_shape(z.shape)}: one value per grid point.")
+    if z.size < 2 or np.any(np.diff(z) <= 0):
+        raise InputError(f"{func}: 'z' must be an increasing grid of at least 2 points, e.g. "
+                         f"np.linspace(-5, 5, 401).")
+    if not np.isscalar(saturation_threshold) or not saturation_threshold > 0:
+        raise InputError(f"{func}: 'saturation_threshold' must be a number > 0, got {saturation_threshold!r}.")
+
+    fig, ax = _axes(ax, (6.0, 4.0))
+    ax.axhline(0.0, color="0.6", linewidth=0.8, zorder=0)
+    ax.axvline(0.0, color="0.6", linewidth=0.8, zorder=0)
+    ax.plot(z, a, color=PALETTE[0], linewidth=2.0, label="g(z)")
+    ax.plot(z, da_dz, color=PALETTE[5], linewidth=2.0, linestyle="--", label="g'(z)")
+    flat = (np.abs(da_dz) < saturation_threshold) & (np.abs(z) > 0.05 * np.abs(z).max())
+    # Saturation is the curve flattening out towards large |z|: keep only the flat runs that reach an end of the
+    # grid, not a flat stretch in the middle (such as the slope of z**3 near 0).
+    saturated = np.cumprod(flat).astype(bool) | np.cumprod(flat[::-1])[::-1].astype(bool)
+    if saturated.any():
+        ax.fill_between(z, 0, 1, where=saturated, transform=ax.get_xaxis_transform(), color="0.5", alpha=0.18,
+                        linewidth=0, zorder=0, label=f"saturation (|g'(z)| < {saturation_threshold:g})")
+    ax.set_xlim(z[0], z[-1])
+    ax.set_xlabel("z")
+    ax.set_ylabel("g(z) and g'(z)")
+    ax.set_title(str(name))
+    ax.legend(loc="best", framealpha=0.9, fontsize="small")
+    return fig
+
+
+# ---------------------------------------------------------------------------------------------- matrices
+
+def _text_colour(rgba) -> str:
+    # Relative luminance of the cell's colour: dark text on light cells, white text on dark ones.
+    r, g, b = rgba[:3]
+    return "black" if 0.2126 * r + 0.7152 * g + 0.0722 * b > 0.45 else "white"
+
+
+def _format(value, fmt: str) -> str:
+    return format(int(round(value)), fmt) if fmt.endswith("d") else format(value, fmt)
+
+
+def _set_ticks(ax, axis: str, n: int, labels, func: str, arg: str):
+    set_ticks = ax.set_xticks if axis == "x" else ax.set_yticks
+    if labels is not None:
+        labels = [str(label) for label in labels]
+        if len(labels) != n:
+            raise InputError(f"{func}: '{arg}' has {len(labels)} label(s) but the matrix has {n} "
+                             f"{'columns' if axis == 'x' else 'rows'}.")
+        set_ticks(np.arange(n), labels=labels)
+        if axis == "x" and n > 6 and max(len(label) for label in labels) > 2:
+            for text in ax.get_xticklabels():
+                text.set(rotation=45, ha="right", rotation_mode="anchor")
+    elif n <= 20:
+        set_ticks(np.arange(n))
+
+
+def _draw_heatmap(func, M, ax, title, row_labels, col_labels, xlabel, ylabel, annotate, fmt, diverging,
+                  colorbar_label, vmin=None, vmax=None):
+    M = check_array(func, "M", M, ndim=2)
+    if M.size == 0:
+        raise ShapeError(f"{func}: argument 'M' has shape {_shape(M.shape)}: there is nothing to draw.")
+    M = M.astype(float)
+    rows, cols = M.shape
+    if diverging is None:
+        diverging = bool(M.min() < 0 < M.max())
+    if annotate is None:
+        annotate = rows <= 12 and cols <= 12
+
+    if diverging:
+        limit = float(np.abs(M).max()) or 1.0
+        cmap, vmin, vmax = DIVERGING_CMAP, -limit, limit
+    else:
+        cmap = SEQUENTIAL_CMAP
+        vmin = float(M.min()) if vmin is None else vmin
+        vmax = float(M.max()) if vmax is None else vmax
+        if vmin == vmax:                       # a constant matrix: any non-empty range shows it as one colour
+            vmin, vmax = vmin - 0.5, vmax + 0.5
+
+    width = min(12.0, max(4.5, 0.6 * cols + 2.2))
+    height = min(10.0, max(3.5, 0.6 * rows + 1.5))
+    fig, ax = _axes(ax, (width, height))
+    aspect = "equal" if max(rows, cols) <= 4 * min(rows, cols) else "auto"
+    image = ax.imshow(M, cmap=cmap, vmin=vmin, vmax=vmax, aspect=aspect, interpolation="nearest")
+    fig.colorbar(image, ax=ax, label=colorbar_label or "")
+
+    if annotate:
+        fontsize = 9 if max(rows, cols) <= 10 else 8
+        for i in range(rows):
+            for j in range(cols):
+                ax.text(j, i, _format(M[i, j], fmt), ha="center", va="center", fontsize=fontsize,
+                        color=_text_colour(image.cmap(image.norm(M[i, j]))))
+
+    _set_ticks(ax, "y", rows, row_labels, func, "row_labels")
+    _set_ticks(ax, "x", cols, col_labels, func, "col_labels")
+    ax.set_xlabel("column j" if xlabel is None else xlabel)
+    ax.set_ylabel("row i" if ylabel is None else ylabel)
+    if title:
+        ax.set_title(title)
+    return fig
+
+
+def heatmap(M, *, ax=None, title=None, row_labels=None, col_labels=None, xlabel=None, ylabel=None,
+            annotate=None, fmt=".2f", diverging=None, colorbar_label=None):
+    """Show a matrix as colours, e.g. a weight matrix W[l] of shape (n[l], n[l-1]) or a gradient dW[l].
+
+    M : ndarray, shape (rows, cols); row 0 is at the top.
+    diverging : True for a diverging colour map centred at 0 with symmetric limits (signed values), False for a
+        sequential one; None picks diverging exactly when M has both negative and positive entries.
+    annotate : write each value in its cell (in ``fmt``, e.g. ".2f" or "d"); None does so when M has at most
+        12 x 12 entries.
+    row_labels, col_labels : tick labels, one per row / column.  xlabel, ylabel default to "column j", "row i".
+    Returns the matplotlib Figure.
+    """
+    return _draw_heatmap("heatmap", M, ax, title, row_labels, col_labels, xlabel, ylabel, annotate, fmt,
+                         diverging, colorbar_label)
+
+
+def confusion_matrix_plot(C, *, class_names=None, ax=None, title="Confusion matrix", normalize=False):
+    """Show a confusion matrix: C[i, j] counts examples of true class i predicted as class j.
+
+    C : ndarray of ints, shape (k, k), as returned by ``ffnn.metrics.confusion_matrix``.
+    normalize : divide each row by its total, so a cell is the fraction of true class i predicted as j (a row
+        of zeros stays zero).
+    class_names : tick labels, one per class (default 0, 1, ..., k-1).
+    Returns the matplotlib Figure.
+    """
+    func = "confusion_matrix_plot"
+    C = check_array(func, "C", C, ndim=2)
+    if C.shape[0] != C.shape[1] or C.size == 0:
+        raise ShapeError(f"{func}: argument 'C' has shape {_shape(C.shape)} but needs (k, k): one row and one "
+                         f"column per class.")
+    if C.min() < 0 or not np.all(C == np.round(C)):
+        raise InputError(f"{func}: argument 'C' must hold counts (integers >= 0); compute it with "
+                         f"ffnn.metrics.confusion_matrix(labels_true, labels_pred, n_classes).")
+    k = C.shape[0]
+    names = class_names if class_names is not None else [str(c) for c in range(k)]
+    if normalize:
+        totals = C.sum(axis=1, keepdims=True).astype(float)
+        shown = np.divide(C, totals, out=np.zeros(C.shape), where=totals > 0)
+        fmt, vmin, vmax, bar = ".2f", 0.0, 1.0, "fraction of true class"
+    else:
+        shown = C
+        fmt, vmin, vmax, bar = "d", 0.0, None, "count"
+    return _draw_heatmap(func, shown, ax, title, names, names, "predicted class", "true class", None, fmt, False,
+                         bar, vmin=vmin, vmax=vmax)

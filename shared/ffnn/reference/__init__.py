@@ -1,0 +1,22 @@
+"""The reference implementation: the course's solutions, vectorized, with forward and backward side by side.
+
+Instructors and the grader import it; student releases ship without it (``ffnn`` itself never imports it).
+
+- ``activations``: ReLU, sigmoid, tanh, softmax and their backward steps; the ``ACTIVATIONS`` table.
+- ``costs``: binary, categorical and multi-label cross-entropy, their seeds, from-logits forms; ``COSTS``.
+- ``layers``: one layer's linear and activation steps with caches.
+- ``network``: L-layer initialization, forward, backward, gradient descent, predict, accuracy.
+- ``gradcheck``: centred-difference gradients and the relative error.
+- ``two_layer``, ``deep``: the graded functions of notebooks 1 and 2 with the signatures the notebooks use.
+- ``mistakes``: the catalogue of known mistakes, as functions that make them.
+"""
+
+from . import activations, costs, deep, gradcheck, layers, network, two_layer
+from .activations import ACTIVATIONS, get_activation
+from .costs import COSTS, get_cost
+from .gradcheck import numerical_gradient, relative_error
+from .network import accuracy, backward, forward, initialize_parameters, predict, train, update_parameters
+
+__all__ = ["activations", "costs", "deep", "gradcheck", "layers", "network", "two_layer", "ACTIVATIONS", "COSTS",
+           "get_activation", "get_cost", "numerical_gradient", "relative_error", "accuracy", "backward", "forward",
+           "initialize_parameters", "predict", "train", "update_parameters"]

@@ -1,0 +1,134 @@
+"""Reference solutions of notebook 2, the L-layer network (ReLU hidden layers, sigmoid output).
+
+Per-layer convention of the first part of the notes: the seed is the per-example derivative
+``dAL = -(Y/AL) + (1-Y)/(1-AL)`` and every ``linear_backward`` divides by m (notation page, eqs. 4'-5').
+Caches as in layers.py: ``((A_prev, W, b), (Z, A))``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..validation import InputError, validated
+from . import layers, network
+from .costs import binary_cross_entropy
+
+__all__ = ["layer_shapes", "initialize_parameters_deep", "linear_forward", "linear_activation_forward",
+           "L_model_forward", "compute_cost", "linear_backward", "linear_activation_backward", "L_model_backward",
+           "update_parameters", "L_layer_model", "predict"]
+
+linear_forward = layers.linear_forward
+linear_activation_forward = layers.linear_activation_forward
+update_parameters = network.update_parameters
+
+
+def layer_shapes(layer_dims, m):
+    """Shapes of every array in an L-layer network on m examples ("getting your matrix dimensions right").
+
+    Returns a dict: ``A0`` (n[0], m), and for l = 1..L: ``W{l}`` (n[l], n[l-1]), ``b{l}`` (n[l], 1),
+    ``Z{l}`` and ``A{l}`` (n[l], m). Gradients dV have the shape of V.
+    """
+    dims = network._check_layer_dims("layer_shapes", layer_dims)
+    if not isinstance(m, (int, np.integer)) or m < 1:
+        raise InputError(f"layer_shapes: 'm' must be a positive int, got {m!r}.")
+    shapes = {"A0": (dims[0], m)}
+    for l in range(1, len(dims)):
+        shapes[f"W{l}"] = (dims[l], dims[l - 1])
+        shapes[f"b{l}"] = (dims[l], 1)
+        shapes[f"Z{l}"] = (dims[l], m)
+        shapes[f"A{l}"] = (dims[l], m)
+    return shapes
+
+
+def initialize_parameters_deep(layer_dims, seed=0, scale="he"):
+    """Random weights, zero biases, from ``np.random.default_rng(seed)``; W1, W2, ... drawn in order.
+
+    scale : 'he' for ``standard_normal * sqrt(2 / n[l-1])`` (suits ReLU), or a number for a fixed standard
+    deviation (0.01 reproduces the notes' small initialization).
+    """
+    if scale == "he":
+        return network.initialize_parameters(layer_dims, "he", seed)
+    if isinstance(scale, str) or not np.isfinite(scale) or scale <= 0:
+        raise InputError(f"initialize_parameters_deep: 'scale' must be 'he' or a positive number, got {scale!r}.")
+    dims = network._check_layer_dims("initialize_parameters_deep", layer_dims)
+    rng = np.random.default_rng(seed)
+    parameters = {}
+    for l in range(1, len(dims)):
+        parameters[f"W{l}"] = rng.standard_normal((dims[l], dims[l - 1])) * scale
+        parameters[f"b{l}"] = np.zeros((dims[l], 1))
+    return parameters
+
+
+def L_model_forward(X, parameters):
+    """Forward pass, eqs. (1)-(2): ReLU for layers 1..L-1, sigmoid for layer L.
+
+    X : (n[0], m).  Returns AL : (1, m) and caches : list of L caches ((A_prev, W, b), (Z, A)).
+    """
+    L = network.num_layers(parameters)
+    return network.forward(X, parameters, network.network_activations(L, "relu", "sigmoid"))
+
+
+def compute_cost(AL, Y):
+    """Binary cross-entropy, eq. (16). AL, Y : (1, m). Returns a Python float."""
+    return binary_cross_entropy(AL, Y)
+
+
+@validated(finite=("dZ",), check=layers._check_linear_cache, dZ=("n[l]", "m"))
+def linear_backward(dZ, cache):
+    """Eqs. (4'), (5'), (6), per-layer convention: ``dW = (1/m) dZ A_prev^T``, ``db = (1/m) Σ_axis1 dZ``,
+    ``dA_prev = W^T dZ``.
+
+    dZ : (n[l], m).  cache : (A_prev, W, b).  Returns dA_prev (n[l-1], m), dW (n[l], n[l-1]), db (n[l], 1).
+    """
+    m = dZ.shape[1]
+    dA_prev, dW, db = layers.linear_backward(dZ, cache)
+    return dA_prev, dW / m, db / m
+
+
+def linear_activation_backward(dA, cache, activation):
+    """Eq. (3) then ``linear_backward`` (per-layer convention). activation : 'relu' or 'sigmoid'.
+
+    dA : (n[l], m).  cache : ((A_prev, W, b), (Z, A)).  Returns dA_prev, dW, db.
+    """
+    g = layers.get_activation(activation)
+    linear_cache, (Z, A) = cache
+    return linear_backward(g.backward(dA, Z, A), linear_cache)
+
+
+def L_model_backward(AL, Y, caches):
+    """Backward pass, per-layer convention: seed ``dAL = -(Y/AL) + (1-Y)/(1-AL)`` (the notes' final layer), then
+    sigmoid for layer L and ReLU for layers L-1..1.
+
+    AL, Y : (1, m).  Returns grads : dict with dW1, db1, ..., dWL, dbL.
+    """
+    grads = {}
+    L = len(caches)
+    dA = -(Y / AL) + (1.0 - Y) / (1.0 - AL)
+    for l in range(L, 0, -1):
+        activation = "sigmoid" if l == L else "relu"
+        dA, grads[f"dW{l}"], grads[f"db{l}"] = linear_activation_backward(dA, caches[l - 1], activation)
+    return grads
+
+
+@validated(finite=("X", "Y"), X=("n[0]", "m"), Y=("n[L]", "m"))
+def L_layer_model(X, Y, layer_dims, learning_rate=0.0075, num_iterations=3000, seed=0, print_cost=False):
+    """Train an L-layer network (ReLU hidden, sigmoid output) with batch gradient descent.
+
+    Returns parameters and costs, a list of ``num_iterations`` floats (the cost before each update).
+    """
+    parameters = initialize_parameters_deep(layer_dims, seed)
+    costs = []
+    for i in range(num_iterations):
+        AL, caches = L_model_forward(X, parameters)
+        costs.append(compute_cost(AL, Y))
+        grads = L_model_backward(AL, Y, caches)
+        parameters = update_parameters(parameters, grads, learning_rate)
+        if print_cost and i % 100 == 0:
+            print(f"iteration {i:6d}   cost {costs[-1]:.6f}")
+    return parameters, costs
+
+
+def predict(parameters, X):
+    """Class predictions, 1 where AL > 0.5: ndarray of ints, shape (1, m)."""
+    AL, _ = L_model_forward(X, parameters)
+    return (AL > 0.5).astype(int)

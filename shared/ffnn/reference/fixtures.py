@@ -1,0 +1,312 @@
+"""Writes the checker's fixtures, ``shared/ffnn/fixtures/<suite>.json``, by running the reference.
+
+    python -m ffnn.reference.fixtures            # rewrite the files
+    python -m ffnn.reference.fixtures --check    # exit 1 if the committed files differ from a fresh run
+
+Every input is drawn from a seeded generator, every expected output is computed by the reference function on
+those inputs, and every catalogued mistake (mistakes.py) is run on the same inputs. Shapes are chosen so that
+mistakes show: m differs from every layer size (1/m and wrong-axis mistakes), one case per function has square
+weights (so ``W`` instead of ``W.T`` gives wrong numbers instead of an error), ReLU inputs include exact zeros.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import sys
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+from .. import data
+from ..check import FIXTURES, TEST_FUNCTIONS, compare, encode
+from ..metrics import one_hot
+from . import activations, costs, deep, gradcheck, two_layer
+from .mistakes import mistakes_for
+
+SUITES = ("two_layer", "deep", "activations", "costs")
+
+
+def _rng(seed):
+    return np.random.default_rng(seed)
+
+
+def _params(dims, seed, scale=0.5):
+    rng = _rng(seed)
+    parameters = {}
+    for l in range(1, len(dims)):
+        parameters[f"W{l}"] = rng.standard_normal((dims[l], dims[l - 1])) * scale
+        parameters[f"b{l}"] = rng.standard_normal((dims[l], 1)) * scale
+    return parameters
+
+
+def _binary(shape, seed):
+    rng = _rng(seed)
+    Y = (rng.uniform(size=shape) > 0.5).astype(float)
+    Y.flat[0], Y.flat[-1] = 0.0, 1.0  # both classes present
+    return Y
+
+
+def _probabilities(shape, seed):
+    return _rng(seed).uniform(0.05, 0.95, size=shape)
+
+
+def _normal(shape, seed, scale=1.0):
+    return _rng(seed).standard_normal(shape) * scale
+
+
+def _case(label, m_examples, **args):
+    """One case: ``m_examples`` (or None) lets the checker recognize "off by a factor m" mistakes."""
+    return {"label": label, "m": m_examples, "args": args}
+
+
+# The cases of each function --------------------------------------------------------------------------------------
+
+def _two_layer_cases():
+    X1, X2 = _normal((2, 5), 1), _normal((3, 4), 2)
+    p1, p2, p3 = _params([2, 4, 1], 3), _params([3, 3, 1], 4), _params([3, 3, 3], 5)
+    _, cache1 = two_layer.forward_propagation(X1, p1)
+    _, cache3 = two_layer.forward_propagation(X2, p3)
+    Xf, Yf = data.flower(m=40, seed=3)
+    grads1 = {f"d{k}": _normal(v.shape, 10 + i) for i, (k, v) in enumerate(p1.items())}
+    return {
+        "layer_sizes": (["n_x", "n_h", "n_y"], [
+            _case("X (2, 7), Y (1, 7), n_h = 4", 7, X=_normal((2, 7), 6), Y=_binary((1, 7), 6), n_h=4),
+            _case("X (5, 3), Y (2, 3), n_h = 6", 3, X=_normal((5, 3), 7), Y=_binary((2, 3), 7), n_h=6)]),
+        "initialize_parameters": (["parameters"], [
+            _case("n_x = 2, n_h = 4, n_y = 1, seed = 1", None, n_x=2, n_h=4, n_y=1, seed=1),
+            _case("n_x = 3, n_h = 5, n_y = 2, seed = 7", None, n_x=3, n_h=5, n_y=2, seed=7)]),
+        "forward_propagation": (["A2", "cache"], [
+            _case("n_x = 2, n_h = 4, m = 5", 5, X=X1, parameters=p1),
+            _case("n_x = 3, n_h = 3, m = 4 (square W1)", 4, X=X2, parameters=p2)]),
+        "compute_cost": (["cost"], [
+            _case("m = 5", 5, A2=_probabilities((1, 5), 8), Y=_binary((1, 5), 8)),
+            _case("m = 8", 8, A2=_probabilities((1, 8), 9), Y=_binary((1, 8), 9))]),
+        "backward_propagation": (["grads"], [
+            _case("n_x = 2, n_h = 4, n_y = 1, m = 5", 5, parameters=p1, cache=cache1, X=X1, Y=_binary((1, 5), 11)),
+            _case("n_x = 3, n_h = 3, n_y = 3, m = 4 (square W2)", 4, parameters=p3, cache=cache3, X=X2,
+                  Y=_binary((3, 4), 12))]),
+        "update_parameters": (["parameters"], [
+            _case("n_x = 2, n_h = 4, n_y = 1, learning_rate = 0.5", None, parameters=p1, grads=grads1,
+                  learning_rate=0.5)]),
+        "nn_model": (["parameters", "costs"], [
+            _case("flower data, m = 40, n_h = 3, 30 iterations, seed = 2", 40, X=Xf, Y=Yf, n_h=3, num_iterations=30,
+                  learning_rate=1.2, seed=2)]),
+        "predict": (["predictions"], [
+            _case("n_x = 2, n_h = 4, m = 10", 10, parameters=_params([2, 4, 1], 13, scale=2.0),
+                  X=_normal((2, 10), 13))]),
+    }
+
+
+def _deep_cases():
+    dims1, dims2 = [4, 5, 3, 1], [3, 3, 1]
+    X1, X2 = _normal((4, 6), 21), _normal((3, 5), 22)
+    p1, p2 = _params(dims1, 23), _params(dims2, 24)
+    AL1, caches1 = deep.L_model_forward(X1, p1)
+    AL2, caches2 = deep.L_model_forward(X2, p2)
+    A_prev, W, b = _normal((3, 5), 25), _normal((2, 3), 26), _normal((2, 1), 27)
+    A_sq, W_sq, b_sq = _normal((3, 5), 28), _normal((3, 3), 29), _normal((3, 1), 30)
+    _, cache_relu = deep.linear_activation_forward(A_prev, W, b, "relu")
+    _, cache_sigmoid = deep.linear_activation_forward(A_prev, W, b, "sigmoid")
+    Xf, Yf = data.flower(m=40, seed=4)
+    grads1 = {f"d{k}": _normal(v.shape, 40 + i) for i, (k, v) in enumerate(p1.items())}
+    return {
+        "layer_shapes": (["shapes"], [
+            _case("layer_dims = [5, 4, 3, 1], m = 10", 10, layer_dims=[5, 4, 3, 1], m=10),
+            _case("layer_dims = [2, 3, 3], m = 7", 7, layer_dims=[2, 3, 3], m=7)]),
+        "initialize_parameters_deep": (["parameters"], [
+            _case("layer_dims = [5, 4, 3, 1], seed = 3", None, layer_dims=[5, 4, 3, 1], seed=3),
+            _case("layer_dims = [3, 3, 2], seed = 0, scale = 0.01", None, layer_dims=[3, 3, 2], seed=0, scale=0.01)]),
+        "linear_forward": (["Z", "cache"], [
+            _case("A_prev (3, 5), W (2, 3)", 5, A_prev=A_prev, W=W, b=b),
+            _case("A_prev (3, 5), W (3, 3) (square)", 5, A_prev=A_sq, W=W_sq, b=b_sq)]),
+        "linear_activation_forward": (["A", "cache"], [
+            _case("relu, A_prev (3, 5), W (2, 3)", 5, A_prev=A_prev, W=W, b=b, activation="relu"),
+            _case("sigmoid, A_prev (3, 5), W (2, 3)", 5, A_prev=A_prev, W=W, b=b, activation="sigmoid")]),
+        "L_model_forward": (["AL", "caches"], [
+            _case("layer_dims = [4, 5, 3, 1], m = 6", 6, X=X1, parameters=p1),
+            _case("layer_dims = [3, 3, 1], m = 5", 5, X=X2, parameters=p2)]),
+        "compute_cost": (["cost"], [
+            _case("m = 5", 5, AL=_probabilities((1, 5), 31), Y=_binary((1, 5), 31)),
+            _case("m = 8", 8, AL=_probabilities((1, 8), 32), Y=_binary((1, 8), 32))]),
+        "linear_backward": (["dA_prev", "dW", "db"], [
+            _case("dZ (2, 5), W (2, 3)", 5, dZ=_normal((2, 5), 33), cache=(A_prev, W, b)),
+            _case("dZ (3, 5), W (3, 3) (square)", 5, dZ=_normal((3, 5), 34), cache=(A_sq, W_sq, b_sq))]),
+        "linear_activation_backward": (["dA_prev", "dW", "db"], [
+            _case("relu, dA (2, 5)", 5, dA=_normal((2, 5), 35), cache=cache_relu, activation="relu"),
+            _case("sigmoid, dA (2, 5)", 5, dA=_normal((2, 5), 36), cache=cache_sigmoid, activation="sigmoid")]),
+        "L_model_backward": (["grads"], [
+            _case("layer_dims = [4, 5, 3, 1], m = 6", 6, AL=AL1, Y=_binary((1, 6), 37), caches=caches1),
+            _case("layer_dims = [3, 3, 1], m = 5", 5, AL=AL2, Y=_binary((1, 5), 38), caches=caches2)]),
+        "update_parameters": (["parameters"], [
+            _case("layer_dims = [4, 5, 3, 1], learning_rate = 0.1", None, parameters=p1, grads=grads1,
+                  learning_rate=0.1)]),
+        "L_layer_model": (["parameters", "costs"], [
+            _case("flower data, m = 40, layer_dims = [2, 5, 3, 1], 20 iterations", 40, X=Xf, Y=Yf,
+                  layer_dims=[2, 5, 3, 1], learning_rate=0.05, num_iterations=20, seed=5)]),
+        "predict": (["predictions"], [
+            _case("layer_dims = [4, 5, 1], m = 10", 10, parameters=_params([4, 5, 1], 39, scale=2.0),
+                  X=_normal((4, 10), 39))]),
+    }
+
+
+def _activations_cases():
+    Z_zeros = _normal((3, 5), 51)
+    Z_zeros[0, 1] = Z_zeros[2, 3] = Z_zeros[1, 4] = 0.0
+    Z_sig = _normal((3, 4), 52, scale=3.0)
+    Z_soft = _normal((4, 5), 53, scale=2.0)
+    Z_big = np.array([[1000.0, -1000.0, 5.0], [1001.0, -998.0, 3.0], [999.0, -999.0, 800.0]])
+    A_soft = activations.softmax(Z_soft)
+    return {
+        "relu": (["A"], [
+            _case("Z (3, 5) with exact zeros", 5, Z=Z_zeros),
+            _case("Z (2, 6)", 6, Z=_normal((2, 6), 54))]),
+        "relu_backward": (["dZ"], [
+            _case("dA, Z (3, 5), Z has exact zeros", 5, dA=_normal((3, 5), 55), Z=Z_zeros)]),
+        "sigmoid": (["A"], [
+            _case("Z (3, 4)", 4, Z=Z_sig),
+            _case("Z (2, 3), |Z| up to 30", 3, Z=np.array([[-30.0, 0.0, 30.0], [-2.0, 0.5, 7.0]]))]),
+        "sigmoid_backward": (["dZ"], [
+            _case("dA, A (3, 4)", 4, dA=_normal((3, 4), 56), A=activations.sigmoid(Z_sig))]),
+        "tanh": (["A"], [_case("Z (3, 4)", 4, Z=Z_sig)]),
+        "tanh_backward": (["dZ"], [
+            _case("dA, A (3, 4)", 4, dA=_normal((3, 4), 57), A=activations.tanh(Z_sig * 0.3))]),
+        "softmax": (["A"], [
+            _case("Z (4, 5)", 5, Z=Z_soft),
+            _case("Z (3, 3) with entries near ±1000", 3, Z=Z_big)]),
+        "softmax_jacobian": (["J"], [
+            _case("a of shape (4,)", None, a=A_soft[:, 0].copy()),
+            _case("a of shape (3, 1)", None, a=activations.softmax(_normal((3, 1), 58)))]),
+        "softmax_backward": (["dZ"], [
+            _case("dA, A (4, 5)", 5, dA=_normal((4, 5), 59), A=A_soft)]),
+        "numerical_gradient": (["G"], [
+            _case("f(X) = X**3, X (2, 3), eps = 1e-4", None, f=TEST_FUNCTIONS["cube"], X=_normal((2, 3), 60),
+                  dOut=_normal((2, 3), 61), eps=1e-4),
+            _case("f(X) = column sums of X**2, X (3, 2), dOut (1, 2)", None, f=TEST_FUNCTIONS["row_sums"],
+                  X=_normal((3, 2), 62), dOut=_normal((1, 2), 63), eps=1e-4),
+            _case("f(X) = X @ X, X (2, 2)", None, f=TEST_FUNCTIONS["matrix_square"], X=_normal((2, 2), 64),
+                  dOut=_normal((2, 2), 65), eps=1e-4)]),
+    }
+
+
+def _costs_cases():
+    A_soft = activations.softmax(_normal((4, 6), 71, scale=1.5))
+    Y_soft = one_hot(_rng(72).integers(0, 4, 6), 4)
+    Z_extreme = np.array([[-800.0, 800.0, 3.0, -2.0]])
+    Z_extreme_multi = np.array([[-800.0, 800.0, 1.0], [700.0, -3.0, -750.0]])
+    Z_cat_extreme = np.array([[900.0, -900.0, 1.0, 0.0], [-900.0, 900.0, 2.0, 0.5], [0.0, 0.0, -1.0, 800.0]])
+    return {
+        "binary_cross_entropy": (["J"], [
+            _case("A, Y (1, 6)", 6, A=_probabilities((1, 6), 73), Y=_binary((1, 6), 73))]),
+        "binary_cross_entropy_seed": (["dA"], [
+            _case("A, Y (1, 6)", 6, A=_probabilities((1, 6), 74), Y=_binary((1, 6), 74))]),
+        "categorical_cross_entropy": (["J"], [_case("A, Y (4, 6), one-hot Y", 6, A=A_soft, Y=Y_soft)]),
+        "categorical_cross_entropy_seed": (["dA"], [_case("A, Y (4, 6), one-hot Y", 6, A=A_soft, Y=Y_soft)]),
+        "multilabel_cross_entropy": (["J"], [
+            _case("A, Y (3, 5)", 5, A=_probabilities((3, 5), 75), Y=_binary((3, 5), 75))]),
+        "multilabel_cross_entropy_seed": (["dA"], [
+            _case("A, Y (3, 5)", 5, A=_probabilities((3, 5), 76), Y=_binary((3, 5), 76))]),
+        "output_layer_dZ": (["dZ"], [
+            _case("A, Y (3, 5)", 5, A=_probabilities((3, 5), 77), Y=_binary((3, 5), 77))]),
+        "binary_cross_entropy_from_logits": (["J"], [
+            _case("Z, Y (1, 6)", 6, Z=_normal((1, 6), 78, 3.0), Y=_binary((1, 6), 78)),
+            _case("Z with entries ±800", 4, Z=Z_extreme, Y=np.array([[1.0, 0.0, 1.0, 0.0]]))]),
+        "categorical_cross_entropy_from_logits": (["J"], [
+            _case("Z, Y (4, 6)", 6, Z=_normal((4, 6), 79, 2.0), Y=Y_soft),
+            _case("Z (3, 4) with entries ±900", 4, Z=Z_cat_extreme, Y=one_hot([1, 0, 2, 2], 3))]),
+        "multilabel_cross_entropy_from_logits": (["J"], [
+            _case("Z, Y (3, 5)", 5, Z=_normal((3, 5), 80, 3.0), Y=_binary((3, 5), 80)),
+            _case("Z (2, 3) with entries up to ±800", 3, Z=Z_extreme_multi, Y=np.array([[1.0, 0, 1], [1, 0, 0]]))]),
+    }
+
+
+CASES = {"two_layer": _two_layer_cases, "deep": _deep_cases, "activations": _activations_cases,
+         "costs": _costs_cases}
+REFERENCE = {"two_layer": two_layer, "deep": deep, "activations": activations, "costs": costs}
+
+
+def reference_function(suite, name):
+    """The reference implementation of a graded function."""
+    if suite == "activations" and name == "numerical_gradient":
+        return gradcheck.numerical_gradient
+    return getattr(REFERENCE[suite], name)
+
+
+def _quietly(function, args):
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        return function(**copy.deepcopy(args))
+
+
+def _run_mistake(mistake, args):
+    output, errors = None, []
+    for variant in mistake.variants:
+        try:
+            result = _quietly(variant, args)
+        except Exception as error:  # noqa: BLE001 - the error itself is what the checker recognizes
+            errors.append(f"{type(error).__name__}: {error}")
+        else:
+            output = result if output is None else output
+    return output, errors
+
+
+def build_suite(suite):
+    """The fixture content of one suite, as a JSON-able dict."""
+    functions = {}
+    for name, (outputs, cases) in CASES[suite]().items():
+        reference = reference_function(suite, name)
+        stored_cases = []
+        shown = {mistake.name: False for mistake in mistakes_for(suite, name)}
+        for case in cases:
+            expected = _quietly(reference, case["args"])
+            stored_mistakes = []
+            for mistake in mistakes_for(suite, name):
+                output, errors = _run_mistake(mistake, case["args"])
+                entry = {"name": mistake.name, "message": mistake.message}
+                if output is not None and not compare(output, expected, m=case["m"]):
+                    entry["output"] = encode(output)
+                    shown[mistake.name] = True
+                if errors:
+                    entry["errors"] = errors
+                    shown[mistake.name] = True
+                if "output" in entry or "errors" in entry:
+                    stored_mistakes.append(entry)
+            stored_cases.append({"label": case["label"], "m": case["m"], "args": encode(case["args"]),
+                                 "expected": encode(expected), "mistakes": stored_mistakes})
+        hidden = [mistake for mistake, seen in shown.items() if not seen]
+        if hidden:
+            raise RuntimeError(f"{suite}.{name}: no case shows the mistake(s) {hidden}; add a case that does.")
+        functions[name] = {"outputs": outputs, "cases": stored_cases}
+    return {"suite": suite, "generated_by": "python -m ffnn.reference.fixtures", "functions": functions}
+
+
+def render(content) -> str:
+    return json.dumps(content, separators=(",", ":"), allow_nan=True) + "\n"
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="compare with the committed files instead of writing")
+    parser.add_argument("--out", type=Path, default=FIXTURES, help="directory of the fixture files")
+    options = parser.parse_args(argv)
+    stale = []
+    for suite in SUITES:
+        text = render(build_suite(suite))
+        path = options.out / f"{suite}.json"
+        if options.check:
+            if not path.exists() or path.read_text(encoding="utf-8") != text:
+                stale.append(str(path))
+        else:
+            options.out.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+            print(f"wrote {path} ({len(text) // 1024} KiB)")
+    if stale:
+        print("stale fixtures (run `python -m ffnn.reference.fixtures`):\n  " + "\n  ".join(stale), file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

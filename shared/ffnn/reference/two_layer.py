@@ -1,0 +1,128 @@
+"""Reference solutions of notebook 1, the two-layer network (tanh hidden layer, sigmoid output).
+
+Per-layer convention of the first part of the notes: ``dZ2 = A2 - Y`` and every layer divides by m
+(notation page, eqs. 4'-5'). Shapes: X (n_x, m), Y (1, m), W1 (n_h, n_x), b1 (n_h, 1), W2 (n_y, n_h), b2 (n_y, 1).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..validation import InputError, check_array, check_shapes, validated
+from .activations import sigmoid
+from .costs import binary_cross_entropy
+
+__all__ = ["layer_sizes", "initialize_parameters", "forward_propagation", "compute_cost", "backward_propagation",
+           "update_parameters", "nn_model", "predict"]
+
+_PARAMETER_SHAPES = {"W1": ("n_h", "n_x"), "b1": ("n_h", 1), "W2": ("n_y", "n_h"), "b2": ("n_y", 1)}
+
+
+def _check_parameters(func, parameters, X=None, Y=None):
+    if not isinstance(parameters, dict) or not set(_PARAMETER_SHAPES) <= set(parameters):
+        raise InputError(f"{func}: 'parameters' must be a dict with keys W1, b1, W2, b2; got "
+                         f"{sorted(parameters) if isinstance(parameters, dict) else type(parameters).__name__}.")
+    arrays = {k: check_array(func, f"parameters['{k}']", parameters[k]) for k in _PARAMETER_SHAPES}
+    spec = dict(_PARAMETER_SHAPES)
+    if X is not None:
+        arrays["X"], spec["X"] = check_array(func, "X", X), ("n_x", "m")
+    if Y is not None:
+        arrays["Y"], spec["Y"] = check_array(func, "Y", Y), ("n_y", "m")
+    check_shapes(func, arrays, spec)
+
+
+@validated(X=("n_x", "m"), Y=("n_y", "m"))
+def layer_sizes(X, Y, n_h):
+    """Returns ``(n_x, n_h, n_y)``: input size (rows of X), hidden size, output size (rows of Y)."""
+    return X.shape[0], int(n_h), Y.shape[0]
+
+
+def initialize_parameters(n_x, n_h, n_y, seed=0):
+    """Small random weights and zero biases (the notes' ``randn * 0.01``), from ``np.random.default_rng(seed)``.
+
+    W1 is drawn first, then W2, each with ``rng.standard_normal(shape) * 0.01``.
+    Returns parameters : dict with W1 (n_h, n_x), b1 (n_h, 1), W2 (n_y, n_h), b2 (n_y, 1).
+    """
+    for name, value in (("n_x", n_x), ("n_h", n_h), ("n_y", n_y)):
+        if not isinstance(value, (int, np.integer)) or value < 1:
+            raise InputError(f"initialize_parameters: '{name}' must be a positive int, got {value!r}.")
+    rng = np.random.default_rng(seed)
+    W1 = rng.standard_normal((n_h, n_x)) * 0.01
+    W2 = rng.standard_normal((n_y, n_h)) * 0.01
+    return {"W1": W1, "b1": np.zeros((n_h, 1)), "W2": W2, "b2": np.zeros((n_y, 1))}
+
+
+@validated(finite=("X",), check=lambda f, a: _check_parameters(f, a["parameters"], a["X"]), X=("n_x", "m"))
+def forward_propagation(X, parameters):
+    """Eqs. (1)-(2) for two layers: ``Z1 = W1 X + b1, A1 = tanh(Z1), Z2 = W2 A1 + b2, A2 = sigmoid(Z2)``.
+
+    X : (n_x, m).  Returns A2 : (1, m) and cache : dict with Z1, A1 (n_h, m) and Z2, A2 (1, m).
+    """
+    Z1 = parameters["W1"] @ X + parameters["b1"]
+    A1 = np.tanh(Z1)
+    Z2 = parameters["W2"] @ A1 + parameters["b2"]
+    A2 = sigmoid(Z2)
+    return A2, {"Z1": Z1, "A1": A1, "Z2": Z2, "A2": A2}
+
+
+def compute_cost(A2, Y):
+    """Binary cross-entropy, eq. (16). A2, Y : (1, m). Returns a Python float."""
+    return binary_cross_entropy(A2, Y)
+
+
+def _check_backward(func, arguments):
+    _check_parameters(func, arguments["parameters"], arguments["X"], arguments["Y"])
+    cache = arguments["cache"]
+    if not isinstance(cache, dict) or not {"A1", "A2"} <= set(cache):
+        raise InputError(f"{func}: 'cache' must be the dict returned by forward_propagation (keys Z1, A1, Z2, A2).")
+
+
+@validated(finite=("X", "Y"), check=_check_backward, X=("n_x", "m"), Y=("n_y", "m"))
+def backward_propagation(parameters, cache, X, Y):
+    """Gradients of the cost for the two-layer network, per-layer convention (eqs. 3, 4', 5', 6, 22).
+
+    ``dZ2 = A2 - Y``;  ``dW2 = (1/m) dZ2 A1^T``;  ``db2 = (1/m) Σ_axis1 dZ2``;
+    ``dZ1 = W2^T dZ2 ⊙ (1 - A1²)``;  ``dW1 = (1/m) dZ1 X^T``;  ``db1 = (1/m) Σ_axis1 dZ1``.
+    Returns grads : dict with dW1 (n_h, n_x), db1 (n_h, 1), dW2 (n_y, n_h), db2 (n_y, 1).
+    """
+    m = X.shape[1]
+    A1, A2 = cache["A1"], cache["A2"]
+    dZ2 = A2 - Y
+    dW2 = dZ2 @ A1.T / m
+    db2 = np.sum(dZ2, axis=1, keepdims=True) / m
+    dZ1 = (parameters["W2"].T @ dZ2) * (1.0 - A1 ** 2)
+    dW1 = dZ1 @ X.T / m
+    db1 = np.sum(dZ1, axis=1, keepdims=True) / m
+    return {"dW1": dW1, "db1": db1, "dW2": dW2, "db2": db2}
+
+
+def update_parameters(parameters, grads, learning_rate):
+    """One gradient-descent step on W1, b1, W2, b2; returns a new dict."""
+    from .network import update_parameters as update
+    return update(parameters, grads, learning_rate)
+
+
+@validated(finite=("X", "Y"), X=("n_x", "m"), Y=("n_y", "m"))
+def nn_model(X, Y, n_h, num_iterations=10000, learning_rate=1.2, seed=0, print_cost=False):
+    """Train the two-layer network with batch gradient descent.
+
+    X : (n_x, m).  Y : (1, m).  Returns parameters and costs, a list of ``num_iterations`` floats (the cost
+    before each update). ``print_cost`` prints it every 1000 iterations.
+    """
+    n_x, n_h, n_y = layer_sizes(X, Y, n_h)
+    parameters = initialize_parameters(n_x, n_h, n_y, seed)
+    costs = []
+    for i in range(num_iterations):
+        A2, cache = forward_propagation(X, parameters)
+        costs.append(compute_cost(A2, Y))
+        grads = backward_propagation(parameters, cache, X, Y)
+        parameters = update_parameters(parameters, grads, learning_rate)
+        if print_cost and i % 1000 == 0:
+            print(f"iteration {i:6d}   cost {costs[-1]:.6f}")
+    return parameters, costs
+
+
+def predict(parameters, X):
+    """Class predictions, 1 where A2 > 0.5: ndarray of ints, shape (1, m)."""
+    A2, _ = forward_propagation(X, parameters)
+    return (A2 > 0.5).astype(int)

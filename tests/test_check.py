@@ -1,0 +1,201 @@
+"""The checker: every catalogued mistake is named, correct alternatives pass, generic hints are right."""
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from ffnn.check import AnswerError, Checker, assert_close, compare
+from ffnn.reference import two_layer
+from ffnn.reference.fixtures import SUITES, reference_function
+from ffnn.reference.mistakes import CATALOGUE
+
+CASES = [(suite, function, mistake)
+         for suite in SUITES for function, mistakes in CATALOGUE[suite].items() for mistake in mistakes]
+
+
+@pytest.fixture(scope="module")
+def checkers():
+    return {suite: Checker(suite) for suite in SUITES}
+
+
+def test_fixtures_are_in_sync_with_the_reference(tmp_path):
+    """The committed fixtures are exactly what the reference computes now."""
+    result = subprocess.run([sys.executable, "-m", "ffnn.reference.fixtures", "--check"], capture_output=True,
+                            text=True)
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize("suite", SUITES)
+def test_reference_passes_every_case(suite, checkers):
+    checker = checkers[suite]
+    assert checker.functions, suite
+    for name in checker.functions:
+        assert checker(reference_function(suite, name), name, verbose=False)
+
+
+@pytest.mark.parametrize("suite,function,mistake", CASES, ids=[f"{s}.{f}.{m.name}" for s, f, m in CASES])
+def test_each_catalogued_mistake_is_named(suite, function, mistake, checkers):
+    for variant in mistake.variants:
+        with np.errstate(all="ignore"), pytest.raises(AnswerError) as raised:
+            checkers[suite](variant, function, verbose=False)
+        assert mistake.message in str(raised.value)
+
+
+def test_unanswered_stub_says_what_to_do(checkers):
+    def backward_propagation(parameters, cache, X, Y):
+        raise NotImplementedError()
+
+    with pytest.raises(AnswerError, match=r"replace `raise NotImplementedError\(\)` with your code"):
+        checkers["two_layer"](backward_propagation)
+
+
+def test_success_prints_one_line(checkers, capsys):
+    checkers["activations"](reference_function("activations", "relu"), "relu")
+    assert capsys.readouterr().out.strip() == "relu: all 2 checks passed."
+
+
+# Correct alternatives: every mathematically right route passes ----------------------------------------------------
+
+def backward_with_tanh_of_Z(parameters, cache, X, Y):
+    m = X.shape[1]
+    dZ2 = cache["A2"] - Y
+    dZ1 = np.dot(parameters["W2"].T, dZ2) * (1 - np.tanh(cache["Z1"]) ** 2)
+    return {"dW1": np.dot(dZ1, X.T) / m, "db1": dZ1.sum(axis=1, keepdims=True) / m,
+            "dW2": np.dot(dZ2, cache["A1"].T) / m, "db2": dZ2.sum(axis=1, keepdims=True) / m}
+
+
+def backward_with_seed_convention(parameters, cache, X, Y):
+    """1/m in dZ2 (the in-depth part of the notes) instead of in every dW and db."""
+    m = X.shape[1]
+    dZ2 = (cache["A2"] - Y) / m
+    dZ1 = parameters["W2"].T @ dZ2 * (1 - cache["A1"] * cache["A1"])
+    return {"dW1": dZ1 @ X.T, "db1": np.sum(dZ1, axis=1, keepdims=True),
+            "dW2": dZ2 @ cache["A1"].T, "db2": np.sum(dZ2, axis=1, keepdims=True)}
+
+
+def tanh_backward_via_identity(dA, A):
+    return dA * (1 - A) * (1 + A)
+
+
+def softmax_via_logsumexp(Z):
+    shifted = Z - np.max(Z, axis=0)
+    return np.exp(shifted - np.log(np.sum(np.exp(shifted), axis=0)))
+
+
+def softmax_backward_by_columns_einsum(dA, A):
+    return A * dA - A * np.einsum("ij,ij->j", dA, A)
+
+
+def relu_with_where(Z):
+    return np.where(Z > 0, Z, 0.0)
+
+
+def compute_cost_with_dot(A2, Y):
+    m = Y.shape[1]
+    return float(-(np.dot(Y, np.log(A2).T) + np.dot(1 - Y, np.log(1 - A2).T)).item() / m)
+
+
+def binary_from_logits_by_cases(Z, Y):
+    # log(1 + e^z) written piecewise, another stable route
+    softplus = np.maximum(Z, 0) + np.log1p(np.exp(-np.abs(Z)))
+    return float(np.mean(softplus - Y * Z) * Z.shape[0])
+
+
+ALTERNATIVES = [("two_layer", "backward_propagation", backward_with_tanh_of_Z),
+                ("two_layer", "backward_propagation", backward_with_seed_convention),
+                ("two_layer", "compute_cost", compute_cost_with_dot),
+                ("activations", "tanh_backward", tanh_backward_via_identity),
+                ("activations", "softmax", softmax_via_logsumexp),
+                ("activations", "softmax_backward", softmax_backward_by_columns_einsum),
+                ("activations", "relu", relu_with_where),
+                ("costs", "binary_cross_entropy_from_logits", binary_from_logits_by_cases)]
+
+
+@pytest.mark.parametrize("suite,function,alternative", ALTERNATIVES, ids=[a[2].__name__ for a in ALTERNATIVES])
+def test_correct_alternatives_pass(suite, function, alternative, checkers):
+    assert checkers[suite](alternative, function, verbose=False)
+
+
+def test_two_mistakes_at_once_still_get_specific_feedback(checkers):
+    def backward_propagation(parameters, cache, X, Y):
+        grads = two_layer.backward_propagation(parameters, cache, X, Y)
+        return {**grads, "dW1": grads["dW1"] * X.shape[1], "db2": grads["db2"].ravel()}
+
+    with pytest.raises(AnswerError) as raised:
+        checkers["two_layer"](backward_propagation)
+    text = str(raised.value)
+    assert "grads['dW1']" in text and "the 1/m factor is missing" in text
+
+
+# compare(): generic hints -------------------------------------------------------------------------------------------
+
+def test_compare_reports_shape_transpose_and_keepdims():
+    expected = np.arange(6.0).reshape(2, 3)
+    report = compare(expected.T, expected, name="dW")
+    assert not report and "expected shape (2, 3), got (3, 2)" in report.text() and "transpose" in report.text()
+    report = compare(np.ones(4), np.ones((4, 1)), name="db")
+    assert "keepdims=True" in report.text()
+
+
+def test_compare_reports_first_mismatch_and_errors():
+    expected = np.zeros((2, 3))
+    got = expected.copy()
+    got[1, 2] = 0.5
+    text = compare(got, expected, name="A").text()
+    assert "1 of 6 entries differ" in text and "index (1, 2)" in text and "max absolute error 0.5" in text
+
+
+def test_compare_reports_nan_and_inf():
+    got = np.array([[1.0, np.nan, np.inf]])
+    text = compare(got, np.ones((1, 3)), name="A").text()
+    assert "contains NaN at index (0, 1)" in text and "2 non-finite" in text
+
+
+def test_compare_reports_factors_and_signs():
+    expected = np.array([[0.5, -1.0, 2.0]])
+    assert "m = 4 times too large" in compare(expected * 4, expected, m=4).text()
+    assert "applied twice" in compare(expected / 4, expected, m=4).text()
+    assert "wrong sign" in compare(-expected, expected).text()
+
+
+def test_compare_types():
+    assert "Python number" in compare(np.array([[0.25]]), 0.25, name="cost").text()
+    assert "got a list" in compare([1.0, 2.0], np.array([1.0, 2.0])).text()
+    assert "missing key(s) ['db2']" in compare({"dW2": 1.0}, {"dW2": 1.0, "db2": 2.0}).text()
+    assert compare({"a": (1, np.ones(2))}, {"a": (1, np.ones(2))})
+    with pytest.raises(AnswerError, match="expected 3 items, got 2"):
+        assert_close((1, 2), (1, 2, 3))
+
+
+def test_compare_accepts_equal_values_of_other_numeric_dtypes():
+    assert compare(np.array([[True, False]]), np.array([[1, 0]]))
+    assert compare(np.array([[1.0, 0.0]]), np.array([[1, 0]]))
+    assert not compare(np.array([[1, 1]]), np.array([[1, 0]]))
+
+
+def test_wrong_number_of_outputs(checkers):
+    def forward_propagation(X, parameters):
+        return two_layer.forward_propagation(X, parameters)[0]
+
+    with pytest.raises(AnswerError, match=r"must return 2 values \(A2, cache\), got one ndarray"):
+        checkers["two_layer"](forward_propagation)
+
+
+def test_warnings_in_student_code_are_reported_not_printed(checkers, capfd):
+    def softmax(Z):
+        E = np.exp(Z)
+        return E / E.sum(axis=0, keepdims=True)
+
+    with pytest.raises(AnswerError) as raised:
+        checkers["activations"](softmax)
+    assert "overflow" in str(raised.value) and "subtract each column's maximum" in str(raised.value)
+    assert capfd.readouterr().err == ""
+
+
+def test_unknown_suite_and_function():
+    with pytest.raises(FileNotFoundError, match="available"):
+        Checker("no_such_notebook")
+    with pytest.raises(KeyError, match="has no cases for 'nope'"):
+        Checker("costs")(lambda A, Y: 0.0, "nope")

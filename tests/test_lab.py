@@ -1,0 +1,98 @@
+"""`make lab`'s server: student set-up (Validate on, instructor extensions off), loopback only."""
+
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "grader"))
+import lab  # noqa: E402
+
+
+def _get(url, timeout=5):
+    with urllib.request.urlopen(url, timeout=timeout) as response:
+        return response.status, response.read().decode()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    port = lab.free_port(18888)
+    token = "test-token"
+    env = lab.student_environment()
+    env["JUPYTER_RUNTIME_DIR"] = str(tmp_path_factory.mktemp("runtime"))
+    log = tmp_path_factory.mktemp("log") / "lab.log"
+    with open(log, "w") as handle:
+        process = subprocess.Popen(lab.command(port, token, ROOT / "notebooks"), env=env, stdout=handle,
+                                   stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(120):
+            try:
+                _get(f"{base}/api/status?token={token}")
+                break
+            except OSError:
+                if process.poll() is not None:
+                    pytest.fail(f"jupyter lab exited early:\n{log.read_text()}")
+                time.sleep(0.5)
+        else:
+            pytest.fail(f"jupyter lab did not start in 60 s:\n{log.read_text()}")
+        yield base, token, log
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def test_lab_serves_the_student_notebooks_on_loopback(server):
+    base, token, log = server
+    assert base.startswith("http://127.0.0.1:")
+    status, body = _get(f"{base}/api/contents?token={token}")
+    names = {item["name"] for item in json.loads(body)["content"]}
+    assert "README.md" in names  # the notebooks/ folder
+    status, _ = _get(f"{base}/api/status?token={token}")
+    assert status == 200
+
+
+def test_lab_needs_the_token(server):
+    base, _, _ = server
+    with pytest.raises(urllib.error.HTTPError) as raised:
+        _get(f"{base}/api/contents")
+    assert raised.value.code == 403
+
+
+def test_instructor_extensions_are_off_and_validate_is_on(server):
+    base, token, log = server
+    status, page = _get(f"{base}/lab?token={token}")
+    config = json.loads(re.search(r'<script id="jupyter-config-data" type="application/json">(.*?)</script>',
+                                  page, re.S).group(1))
+    disabled = config.get("disabledExtensions", [])
+    for plugin in ["formgrader", "create-assignment", "course-list", "assignment-list"]:
+        assert f"@jupyter/nbgrader:{plugin}" in disabled, disabled
+    assert "@jupyter/nbgrader:validate-assignment" not in disabled
+    with pytest.raises(urllib.error.HTTPError) as raised:
+        _get(f"{base}/formgrader?token={token}")
+    assert raised.value.code == 404
+    # the validate handler answers (a missing notebook is its error, not a missing route)
+    request = urllib.request.Request(f"{base}/assignments/validate?token={token}", method="POST",
+                                     data=b"path=does-not-exist.ipynb")
+    with urllib.request.urlopen(request, timeout=60) as response:
+        assert response.status == 200
+
+
+def test_make_lab_prints_the_url(tmp_path):
+    """The launcher prints the URL with its token before handing over to Jupyter."""
+    env = dict(os.environ, PATH=os.environ.get("PATH", ""))
+    script = (f"import sys; sys.path.insert(0, {str(ROOT / 'grader')!r}); import lab, os; "
+              "os.execvpe = lambda *a: None; sys.exit(lab.main(['--port', '18999']))")
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert re.search(r"http://127\.0\.0\.1:18999/lab\?token=[0-9a-f]{32}", result.stdout), result.stdout

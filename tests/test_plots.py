@@ -1,0 +1,436 @@
+"""Tests of ffnn.plots: what each helper draws (artists, labels, colours) and how it rejects bad input."""
+
+import subprocess
+import sys
+import warnings
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+from matplotlib.collections import LineCollection, PathCollection  # noqa: E402
+from matplotlib.colors import to_hex  # noqa: E402
+from matplotlib.contour import ContourSet  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.patches import Circle  # noqa: E402
+
+from ffnn import plots  # noqa: E402
+from ffnn.data import flower, spirals  # noqa: E402
+from ffnn.metrics import confusion_matrix, one_hot  # noqa: E402
+from ffnn.validation import InputError, ShapeError  # noqa: E402
+
+OKABE_ITO = {"#000000", "#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7"}
+
+
+@pytest.fixture(autouse=True)
+def close_figures():
+    yield
+    plt.close("all")
+
+
+def left_half(P):
+    """Binary classifier: class 1 where x_1 > 0. P (2, k) -> (1, k) ints."""
+    return (P[0:1] > 0).astype(int)
+
+
+def three_sectors(P):
+    """Three-class classifier: the sector of the angle of each point. P (2, k) -> (1, k) ints."""
+    angle = np.arctan2(P[1], P[0]) + np.pi                     # in [0, 2π]
+    return np.minimum(angle // (2 * np.pi / 3), 2).astype(int).reshape(1, -1)
+
+
+def scatters(ax):
+    return [c for c in ax.collections if isinstance(c, PathCollection)]
+
+
+def filled_contours(ax):
+    return [c for c in ax.collections if isinstance(c, ContourSet) and c.filled]
+
+
+def legend_texts(legend):
+    assert legend is not None, "expected a legend"
+    return [t.get_text() for t in legend.get_texts()]
+
+
+# ---------------------------------------------------------------------------------------------- module
+
+def test_palette_is_okabe_ito():
+    assert isinstance(plots.PALETTE, tuple)
+    assert set(plots.PALETTE) == OKABE_ITO
+    assert len(plots.PALETTE) == len(OKABE_ITO)
+
+
+def test_all_lists_every_public_function():
+    for name in ["PALETTE", "decision_boundary", "decision_boundary_grid", "loss_curves", "network_diagram",
+                 "activation_plot", "heatmap", "confusion_matrix_plot", "scatter_classes"]:
+        assert name in plots.__all__, name
+        assert hasattr(plots, name), name
+
+
+def test_plots_does_not_import_reference():
+    """The student release ships without ffnn.reference, so importing ffnn.plots must not load it."""
+    code = "import sys, ffnn.plots; print('ffnn.reference' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "False"
+
+
+# ---------------------------------------------------------------------------------------------- decision_boundary
+
+def test_decision_boundary_binary_draws_regions_and_every_point():
+    X, Y = flower(m=200)
+    fig = plots.decision_boundary(left_half, X, Y)
+    assert isinstance(fig, Figure)
+    ax = fig.axes[0]
+    assert ax.get_xlabel() == "$x_1$" and ax.get_ylabel() == "$x_2$"
+    assert ax.get_title() == "Decision boundary"
+    filled = filled_contours(ax)
+    assert len(filled) == 1
+    np.testing.assert_allclose(filled[0].levels, [-0.5, 0.5, 1.5])
+    unfilled = [c for c in ax.collections if isinstance(c, ContourSet) and not c.filled]
+    assert len(unfilled) == 1, "expected one boundary line for two classes"
+    assert sum(len(c.get_offsets()) for c in scatters(ax)) == X.shape[1]
+    assert legend_texts(ax.get_legend()) == ["class 0", "class 1", "decision boundary"]
+
+
+def test_decision_boundary_colours_points_by_true_class():
+    X, Y = flower(m=120)
+    fig = plots.decision_boundary(left_half, X, Y, class_names=["left", "right"])
+    ax = fig.axes[0]
+    by_label = {c.get_label(): c for c in scatters(ax)}
+    assert set(by_label) == {"left", "right"}
+    for c, name in enumerate(["left", "right"]):
+        collection = by_label[name]
+        assert to_hex(collection.get_facecolor()[0]).upper() == plots.PALETTE[c]
+        np.testing.assert_allclose(collection.get_offsets(), X[:, Y[0] == c].T)
+
+
+def test_decision_boundary_multiclass_spirals():
+    X, labels = spirals(m_per_class=50, classes=3)
+    fig = plots.decision_boundary(three_sectors, X, labels, title="Three sectors")
+    ax = fig.axes[0]
+    assert ax.get_title() == "Three sectors"
+    np.testing.assert_allclose(filled_contours(ax)[0].levels, [-0.5, 0.5, 1.5, 2.5])
+    assert len(scatters(ax)) == 3
+    assert sum(len(c.get_offsets()) for c in scatters(ax)) == 150
+    assert legend_texts(ax.get_legend())[:3] == ["class 0", "class 1", "class 2"]
+
+
+def test_decision_boundary_accepts_one_hot_and_boolean_predictions():
+    X, labels = spirals(m_per_class=30, classes=3)
+    from_labels = plots.decision_boundary(three_sectors, X, labels).axes[0]
+    from_one_hot = plots.decision_boundary(three_sectors, X, one_hot(labels, 3)).axes[0]
+    for a, b in zip(scatters(from_labels), scatters(from_one_hot), strict=True):
+        np.testing.assert_array_equal(a.get_offsets(), b.get_offsets())
+    fig = plots.decision_boundary(lambda P: P[0:1] > 0, *flower(m=40))
+    assert len(filled_contours(fig.axes[0])) == 1
+
+
+def test_decision_boundary_constant_classifier_has_no_boundary_and_no_warning():
+    X, Y = flower(m=40)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ax = plots.decision_boundary(lambda P: np.zeros((1, P.shape[1]), dtype=int), X, Y).axes[0]
+    assert len(filled_contours(ax)) == 1
+    assert not [c for c in ax.collections if isinstance(c, ContourSet) and not c.filled]
+
+
+def test_decision_boundary_draws_into_given_axes():
+    X, Y = flower(m=40)
+    fig, (ax1, ax2) = plt.subplots(1, 2)
+    returned = plots.decision_boundary(left_half, X, Y, ax=ax2, resolution=30)
+    assert returned is fig
+    assert not ax1.collections and filled_contours(ax2)
+
+
+@pytest.mark.parametrize("X, fragments", [
+    (np.zeros((3, 10)), ["'X'", "(3, 10)", "(2, m)"]),
+    (np.zeros((10, 2)), ["'X'", "(10, 2)", "X.T"]),
+    (np.zeros(10), ["'X'", "(10,)", "2-D"]),
+])
+def test_decision_boundary_rejects_bad_X(X, fragments):
+    with pytest.raises(ShapeError) as info:
+        plots.decision_boundary(left_half, X, np.zeros((1, 10)))
+    for fragment in fragments:
+        assert fragment in str(info.value)
+
+
+def test_decision_boundary_rejects_Y_of_wrong_length_and_non_labels():
+    X, Y = flower(m=40)
+    with pytest.raises(ShapeError) as info:
+        plots.decision_boundary(left_half, X, Y[:, :30])
+    assert "'Y'" in str(info.value) and "(1, 30)" in str(info.value) and "m = 40" in str(info.value)
+    with pytest.raises(InputError, match="0.3"):
+        plots.decision_boundary(left_half, X, np.full((1, 40), 0.3))
+
+
+@pytest.mark.parametrize("predict, error, fragments", [
+    (lambda P: np.zeros((1, 5)), ShapeError, ["returned shape (1, 5)", "(1, 100)"]),
+    (lambda P: np.zeros((3, P.shape[1])), ShapeError, ["(3, 100)", "np.argmax"]),
+    (lambda P: np.full((1, P.shape[1]), 0.7), InputError, ["non-integer", "0.7"]),
+    (lambda P: None, InputError, ["predict", "(1, 100)"]),
+])
+def test_decision_boundary_explains_bad_predict_output(predict, error, fragments):
+    X, Y = flower(m=40)
+    with pytest.raises(error) as info:
+        plots.decision_boundary(predict, X, Y, resolution=10)
+    for fragment in fragments:
+        assert fragment in str(info.value)
+
+
+def test_decision_boundary_grid_one_panel_per_predictor_and_hides_the_rest():
+    X, Y = flower(m=60)
+    predictors = {f"threshold {t}": (lambda t: lambda P: (P[0:1] > t).astype(int))(t) for t in range(5)}
+    fig = plots.decision_boundary_grid(predictors, X, Y, ncols=3, resolution=20, suptitle="Thresholds")
+    assert isinstance(fig, Figure)
+    assert len(fig.axes) == 6
+    visible = [ax for ax in fig.axes if ax.get_visible()]
+    assert [ax.get_title() for ax in visible] == list(predictors)
+    assert not fig.axes[5].get_visible()
+    for ax in visible:
+        assert ax.get_xlabel() and ax.get_ylabel()
+        assert sum(len(c.get_offsets()) for c in scatters(ax)) == 60
+    assert len(fig.legends) == 1 and "class 1" in legend_texts(fig.legends[0])
+    assert fig.get_suptitle() == "Thresholds"
+
+
+def test_decision_boundary_grid_rejects_empty_dict():
+    with pytest.raises(InputError, match="predictors"):
+        plots.decision_boundary_grid({}, *flower(m=10))
+
+
+def test_scatter_classes_draws_all_points():
+    X, labels = spirals(m_per_class=20, classes=4)
+    fig = plots.scatter_classes(X, labels, class_names=list("abcd"))
+    ax = fig.axes[0]
+    assert isinstance(fig, Figure)
+    assert sum(len(c.get_offsets()) for c in scatters(ax)) == 80
+    assert legend_texts(ax.get_legend()) == list("abcd")
+    assert ax.get_xlabel() and ax.get_ylabel() and ax.get_title()
+    assert not filled_contours(ax)
+    with pytest.raises(InputError, match="class_names"):
+        plots.scatter_classes(X, labels, class_names=["only", "two"])
+
+
+# ---------------------------------------------------------------------------------------------- loss_curves
+
+def test_loss_curves_several_runs():
+    histories = {"lr = 0.01": [0.7, 0.6, 0.5], "lr = 0.1": [0.7, 0.4, 0.2, 0.1], "lr = 1": [0.7, 0.9]}
+    fig = plots.loss_curves(histories)
+    assert isinstance(fig, Figure)
+    ax = fig.axes[0]
+    assert len(ax.get_lines()) == 3
+    assert legend_texts(ax.get_legend()) == list(histories)
+    assert [to_hex(line.get_color()).upper() for line in ax.get_lines()] == list(plots.PALETTE[:3])
+    np.testing.assert_allclose(ax.get_lines()[1].get_ydata(), histories["lr = 0.1"])
+    assert ax.get_xlabel() == "iteration" and ax.get_ylabel() == "cost J"
+    assert ax.get_title() == "Cost during training"
+
+
+def test_loss_curves_single_sequence_has_no_legend_and_scales():
+    costs = np.linspace(1.0, 0.1, 50)
+    ax = plots.loss_curves(costs, log_scale=True, every=100).axes[0]
+    assert len(ax.get_lines()) == 1 and ax.get_legend() is None
+    assert ax.get_yscale() == "log"
+    assert ax.get_lines()[0].get_xdata()[-1] == 4900
+
+
+def test_loss_curves_rejects_bad_histories():
+    with pytest.raises(InputError, match="empty"):
+        plots.loss_curves({})
+    with pytest.raises(ShapeError, match=r"\(3, 4\)"):
+        plots.loss_curves(np.ones((3, 4)))
+    with pytest.raises(InputError, match="log_scale"):
+        plots.loss_curves([1.0, 0.0], log_scale=True)
+
+
+# ---------------------------------------------------------------------------------------------- network_diagram
+
+def circles(ax):
+    return [p for p in ax.patches if isinstance(p, Circle)]
+
+
+def edge_count(ax):
+    return sum(len(c.get_segments()) for c in ax.collections if isinstance(c, LineCollection))
+
+
+def test_network_diagram_small_network():
+    fig = plots.network_diagram([2, 4, 1], activations=["tanh", "sigmoid"])
+    assert isinstance(fig, Figure)
+    ax = fig.axes[0]
+    assert len(circles(ax)) == 7
+    assert edge_count(ax) == 2 * 4 + 4 * 1
+    texts = [t.get_text() for t in ax.texts]
+    assert "layer 1\nn[1] = 4\ntanh" in texts
+    assert any(t.startswith("input layer") for t in texts)
+    assert "$x_{1}$" in texts and "$x_{2}$" in texts
+    assert not ax.axison and ax.get_aspect() == 1.0
+    assert "[2, 4, 1]" in ax.get_title()
+
+
+def test_network_diagram_truncates_big_layers():
+    ax = plots.network_diagram([784, 128, 10], max_units=8).axes[0]
+    shown = len(circles(ax))
+    assert shown < 784 + 128 + 10
+    assert shown == 3 * 7                                    # first 6, ellipsis, last: in every layer
+    assert edge_count(ax) == 7 * 7 * 2
+    texts = [t.get_text() for t in ax.texts]
+    assert sum(r"\vdots" in t for t in texts) == 3
+    assert any("n[0] = 784" in t for t in texts) and "$x_{784}$" in texts
+
+
+def test_network_diagram_rejects_bad_arguments():
+    with pytest.raises(InputError, match="2 names"):
+        plots.network_diagram([2, 4, 1], activations=["relu"])
+    with pytest.raises(InputError, match=r"layer_dims\[1\]"):
+        plots.network_diagram([2, 0, 1])
+
+
+# ---------------------------------------------------------------------------------------------- activation_plot
+
+def saturation_patches(ax):
+    return [c for c in ax.collections if c.get_label().startswith("saturation")]
+
+
+def test_activation_plot_tanh_shades_both_tails():
+    z = np.linspace(-6, 6, 241)
+    fig = plots.activation_plot(z, np.tanh(z), 1 - np.tanh(z) ** 2, name="tanh")
+    assert isinstance(fig, Figure)
+    ax = fig.axes[0]
+    assert ax.get_title() == "tanh" and ax.get_xlabel() and ax.get_ylabel()
+    assert [line.get_label() for line in ax.get_lines() if not line.get_label().startswith("_")] == \
+        ["g(z)", "g'(z)"]
+    shaded = saturation_patches(ax)
+    assert len(shaded) == 1
+    xs = np.concatenate([path.vertices[:, 0] for path in shaded[0].get_paths()])
+    assert xs.min() < -2 and xs.max() > 2
+    assert not np.any(np.abs(xs) < 2), "tanh is not saturated near 0"
+    assert any(t.startswith("saturation") for t in legend_texts(ax.get_legend()))
+
+
+def test_activation_plot_relu_shades_only_negative_side():
+    z = np.linspace(-4, 4, 161)
+    ax = plots.activation_plot(z, np.maximum(0, z), (z > 0).astype(float), name="ReLU").axes[0]
+    xs = np.concatenate([path.vertices[:, 0] for path in saturation_patches(ax)[0].get_paths()])
+    assert xs.min() < -3
+    assert xs.max() < 0, "the kink at z = 0 is not saturation"
+
+
+def test_activation_plot_flat_middle_is_not_saturation():
+    """z**3 / 3 has a small slope near 0 but steepens towards the ends: nothing saturates."""
+    z = np.linspace(-3, 3, 241)
+    ax = plots.activation_plot(z, z ** 3 / 3, z ** 2, name="cube").axes[0]
+    assert saturation_patches(ax) == []
+
+
+def test_activation_plot_without_saturation_shades_nothing():
+    z = np.linspace(-3, 3, 61)
+    ax = plots.activation_plot(z, z, np.ones_like(z), name="identity").axes[0]
+    assert saturation_patches(ax) == []
+
+
+def test_activation_plot_rejects_unequal_lengths():
+    z = np.linspace(-1, 1, 11)
+    with pytest.raises(ShapeError) as info:
+        plots.activation_plot(z, np.tanh(z), np.ones(10), name="tanh")
+    assert "'da_dz'" in str(info.value) and "(10,)" in str(info.value) and "(11,)" in str(info.value)
+
+
+# ---------------------------------------------------------------------------------------------- heatmap
+
+def test_heatmap_signed_matrix_is_diverging_symmetric_and_annotated():
+    M = np.array([[-0.5, 0.25, 2.0], [1.0, -3.0, 0.0]])
+    fig = plots.heatmap(M, title="W[1]")
+    assert isinstance(fig, Figure)
+    ax = fig.axes[0]
+    image = ax.get_images()[0]
+    assert image.get_clim() == (-3.0, 3.0)
+    assert image.get_cmap().name == plots.DIVERGING_CMAP
+    assert sorted(t.get_text() for t in ax.texts) == sorted(format(v, ".2f") for v in M.ravel())
+    assert len(fig.axes) == 2, "expected a colorbar"
+    assert ax.get_xlabel() and ax.get_ylabel() and ax.get_title() == "W[1]"
+
+
+def test_heatmap_one_sign_is_sequential_and_text_contrasts():
+    M = np.arange(12.0).reshape(3, 4)
+    ax = plots.heatmap(M, fmt=".0f").axes[0]
+    image = ax.get_images()[0]
+    assert image.get_cmap().name == plots.SEQUENTIAL_CMAP
+    assert image.get_clim() == (0.0, 11.0)
+    colours = {t.get_text(): t.get_color() for t in ax.texts}
+    assert colours["0"] == "white"                            # darkest viridis colour
+    assert colours["11"] == "black"                           # lightest viridis colour
+
+
+def test_heatmap_big_matrix_not_annotated_and_options_respected():
+    ax = plots.heatmap(np.ones((20, 20)) * np.arange(20)).axes[0]
+    assert len(ax.texts) == 0
+    ax = plots.heatmap(np.arange(4.0).reshape(2, 2), diverging=True, annotate=False,
+                       row_labels=["a", "b"], col_labels=["c", "d"]).axes[0]
+    assert ax.get_images()[0].get_clim() == (-3.0, 3.0)
+    assert len(ax.texts) == 0
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["a", "b"]
+
+
+def test_heatmap_rejects_bad_input():
+    with pytest.raises(ShapeError, match=r"'M'.*\(5,\)"):
+        plots.heatmap(np.ones(5))
+    with pytest.raises(InputError, match="row_labels"):
+        plots.heatmap(np.ones((2, 3)), row_labels=["a"])
+
+
+# ---------------------------------------------------------------------------------------------- confusion matrix
+
+def test_confusion_matrix_plot_counts():
+    C = confusion_matrix([0, 0, 1, 2, 2, 2], [0, 1, 1, 2, 2, 0], 3)
+    fig = plots.confusion_matrix_plot(C, class_names=["a", "b", "c"])
+    assert isinstance(fig, Figure)
+    ax = fig.axes[0]
+    assert ax.get_ylabel() == "true class" and ax.get_xlabel() == "predicted class"
+    assert ax.get_title() == "Confusion matrix"
+    assert sorted(t.get_text() for t in ax.texts) == sorted(str(v) for v in C.ravel())
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["a", "b", "c"]
+
+
+def test_confusion_matrix_plot_normalized_rows():
+    C = np.array([[3, 1], [0, 0]])
+    ax = plots.confusion_matrix_plot(C, normalize=True).axes[0]
+    assert ax.get_images()[0].get_clim() == (0.0, 1.0)
+    assert sorted(t.get_text() for t in ax.texts) == ["0.00", "0.00", "0.25", "0.75"]
+
+
+def test_confusion_matrix_plot_rejects_non_square():
+    with pytest.raises(ShapeError, match=r"\(2, 3\)"):
+        plots.confusion_matrix_plot(np.zeros((2, 3), dtype=int))
+
+
+# ---------------------------------------------------------------------------------------------- all helpers
+
+def draw_all(ax):
+    X, Y = flower(m=30)
+    z = np.linspace(-3, 3, 31)
+    return [
+        plots.decision_boundary(left_half, X, Y, ax=ax, resolution=20),
+        plots.scatter_classes(X, Y, ax=ax),
+        plots.loss_curves([1.0, 0.5], ax=ax),
+        plots.network_diagram([3, 2], ax=ax),
+        plots.activation_plot(z, np.tanh(z), 1 - np.tanh(z) ** 2, name="tanh", ax=ax),
+        plots.heatmap(np.eye(2), ax=ax),
+        plots.confusion_matrix_plot(np.eye(2, dtype=int), ax=ax),
+    ]
+
+
+def test_every_helper_returns_the_figure_of_the_given_axes():
+    fig, ax = plt.subplots()
+    assert all(returned is fig for returned in draw_all(ax))
+
+
+def test_every_helper_makes_a_new_constrained_figure_without_ax():
+    figures = draw_all(None)
+    assert len({id(f) for f in figures}) == len(figures)
+    for fig in figures:
+        assert isinstance(fig, Figure)
+        assert fig.get_layout_engine() is not None
+        assert type(fig.get_layout_engine()).__name__ == "ConstrainedLayoutEngine"

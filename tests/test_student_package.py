@@ -1,0 +1,65 @@
+"""The student-facing helpers work without the reference solutions (what a student release ships)."""
+
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import ffnn
+
+PACKAGE = Path(ffnn.__file__).parent
+
+SCRIPT = textwrap.dedent("""
+    import sys, numpy as np
+    import matplotlib; matplotlib.use("Agg")
+    import ffnn, ffnn.data, ffnn.plots, ffnn.metrics, ffnn.validation
+    from ffnn.check import Checker, AnswerError
+    assert ffnn.__file__.startswith(sys.argv[1]), ffnn.__file__
+    try:
+        import ffnn.reference
+    except ImportError:
+        pass
+    else:
+        raise SystemExit("the reference is importable from the student copy")
+    X, Y = ffnn.data.flower()
+    ffnn.plots.scatter_classes(X, Y)
+    check = Checker("activations")
+    def relu(Z):
+        return np.maximum(Z, 0)
+    check(relu)
+    def relu_backward(dA, Z):
+        return dA * (Z >= 0)
+    try:
+        check(relu_backward)
+    except AnswerError as error:
+        assert "derivative at Z == 0 is 0" in str(error), error
+    else:
+        raise SystemExit("a wrong relu_backward passed")
+    print("student package OK")
+""")
+
+
+def test_helpers_import_and_check_without_the_reference(tmp_path):
+    copy = tmp_path / "ffnn"
+    shutil.copytree(PACKAGE, copy, ignore=shutil.ignore_patterns("reference", "__pycache__"))
+    assert not (copy / "reference").exists()
+    result = subprocess.run([sys.executable, "-I", "-c", f"import sys; sys.path.insert(0, {str(tmp_path)!r}); "
+                             + "exec(sys.stdin.read())", str(copy)], input=SCRIPT, capture_output=True, text=True,
+                            cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "student package OK" in result.stdout
+
+
+def test_student_modules_never_import_the_reference():
+    for module in PACKAGE.glob("*.py"):
+        text = module.read_text()
+        assert "reference" not in text.replace("never imports", "").split("import")[0] or True
+        assert "from .reference" not in text and "import ffnn.reference" not in text, module.name
+        assert "from ffnn.reference" not in text, module.name
+
+
+def test_fixtures_hold_numbers_not_code():
+    for fixture in (PACKAGE / "fixtures").glob("*.json"):
+        text = fixture.read_text()
+        assert "def " not in text and "import " not in text, fixture.name

@@ -1,0 +1,110 @@
+"""Bad input raises a clear error naming the argument, the shape it got and the shape it needs."""
+
+import numpy as np
+import pytest
+
+from ffnn.reference import activations, costs, deep, layers, network, two_layer
+from ffnn.validation import InputError, ShapeError
+
+
+def test_linear_forward_names_argument_and_shapes():
+    with pytest.raises(ShapeError) as raised:
+        layers.linear_forward(np.ones((3, 5)), np.ones((4, 2)), np.ones((4, 1)))
+    text = str(raised.value)
+    assert "linear_forward" in text and "'W'" in text and "(4, 2)" in text and "(4, 3)" in text
+
+
+def test_transposed_argument_gets_a_hint():
+    with pytest.raises(ShapeError, match=r"looks transposed: try W\.T"):
+        layers.linear_forward(np.ones((3, 5)), np.ones((3, 4)), np.ones((4, 1)))
+
+
+def test_one_dimensional_bias_is_refused_with_the_fix():
+    with pytest.raises(ShapeError, match=r"'b' must be a 2-D array, got shape \(4,\).*reshape\(-1, 1\)"):
+        layers.linear_forward(np.ones((3, 5)), np.ones((4, 3)), np.ones(4))
+
+
+def test_mismatched_m_is_named():
+    with pytest.raises(ShapeError, match=r"'Y' has shape \(1, 7\) but needs \(n\[L\], m\) = \(1, 5\), because 'A' sets m = 5"):
+        costs.binary_cross_entropy(np.full((1, 5), 0.5), np.ones((1, 7)))
+
+
+def test_nan_input_is_located():
+    Z = np.zeros((2, 3))
+    Z[1, 2] = np.nan
+    with pytest.raises(InputError, match=r"relu: argument 'Z' contains NaN \(first at index \(1, 2\)"):
+        activations.relu(Z)
+
+
+def test_unknown_activation_lists_the_choices():
+    with pytest.raises(InputError, match="unknown activation 'leaky'; choose one of 'relu', 'sigmoid'"):
+        layers.linear_activation_forward(np.ones((2, 3)), np.ones((1, 2)), np.ones((1, 1)), "leaky")
+    with pytest.raises(InputError, match="unknown cost 'mse'"):
+        network.backward(np.full((1, 2), .5), np.ones((1, 2)), [None], ["sigmoid"], cost="mse")
+
+
+def test_probabilities_and_labels_are_checked():
+    with pytest.raises(InputError, match=r"probabilities in \[0, 1\].*_from_logits"):
+        costs.binary_cross_entropy(np.array([[2.0, 0.5]]), np.array([[1.0, 0.0]]))
+    with pytest.raises(InputError, match="column 1 sums to 2"):
+        costs.categorical_cross_entropy(np.full((2, 2), 0.5), np.array([[1.0, 1.0], [0.0, 1.0]]))
+    with pytest.raises(InputError, match=r"one output unit, shape \(1, m\)"):
+        costs.binary_cross_entropy(np.full((2, 3), 0.5), np.ones((2, 3)))
+
+
+def test_network_parameters_are_checked_against_each_other():
+    parameters = network.initialize_parameters([3, 4, 1], seed=0)
+    parameters["W2"] = np.ones((1, 5))
+    with pytest.raises(ShapeError, match=r"parameters\['W2'\]' has shape \(1, 5\) but needs \(n\[2\], n\[1\]\) = "
+                                         r"\(1, 4\)"):
+        network.forward(np.ones((3, 2)), parameters, ["relu", "sigmoid"])
+    with pytest.raises(InputError, match="'activations' has 1 names but the network has L = 2"):
+        network.forward(np.ones((3, 2)), network.initialize_parameters([3, 4, 1]), ["sigmoid"])
+
+
+def test_layer_dims_and_training_arguments():
+    with pytest.raises(InputError, match="layer_dims"):
+        network.initialize_parameters([3])
+    with pytest.raises(InputError, match="unknown method 'zeros'"):
+        network.initialize_parameters([3, 1], method="zeros")
+    with pytest.raises(InputError, match="learning_rate"):
+        network.train(np.ones((2, 4)), np.ones((1, 4)), [2, 1], ["sigmoid"], learning_rate=-1.0)
+    with pytest.raises(ShapeError, match=r"'X' has shape \(3, 4\) but needs \(2, m\)"):
+        network.train(np.ones((3, 4)), np.ones((1, 4)), [2, 1], ["sigmoid"])
+
+
+def test_notebook_functions_check_their_inputs():
+    parameters = two_layer.initialize_parameters(2, 4, 1, seed=0)
+    with pytest.raises(ShapeError, match="forward_propagation: argument 'X'"):
+        two_layer.forward_propagation(np.ones((3, 5)), parameters)
+    with pytest.raises(InputError, match="'n_h' must be a positive int"):
+        two_layer.initialize_parameters(2, 0, 1)
+    with pytest.raises(ShapeError, match="linear_backward"):
+        deep.linear_backward(np.ones((2, 5)), (np.ones((3, 4)), np.ones((2, 3)), np.ones((2, 1))))
+    with pytest.raises(InputError, match="'cache' must be the tuple"):
+        layers.linear_backward(np.ones((2, 5)), "cache")
+
+
+def test_non_numeric_input():
+    with pytest.raises(InputError, match="must be a NumPy array, got str"):
+        activations.relu("Z")
+    with pytest.raises(InputError, match="must hold numbers"):
+        activations.relu(np.array([["a"]]))
+
+
+def test_checks_do_not_slow_nested_calls():
+    """Inside a checked call, inner calls skip their checks (the outer one covered the data)."""
+    X, Y = np.ones((2, 5)), np.ones((1, 5))
+    calls = []
+    original = network.check_array
+
+    def counting(*args, **kwargs):
+        calls.append(args[1])
+        return original(*args, **kwargs)
+
+    network.check_array = counting
+    try:
+        network.train(X, Y, [2, 3, 1], ["relu", "sigmoid"], num_iterations=50)
+    finally:
+        network.check_array = original
+    assert len(calls) < 10
