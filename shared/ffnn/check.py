@@ -16,9 +16,13 @@ No reference code ships with the fixtures, only numbers.
 
 from __future__ import annotations
 
+import contextlib
 import copy
+import inspect
 import json
 import numbers
+import os
+import sys
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,7 +30,8 @@ from pathlib import Path
 import numpy as np
 
 __all__ = ["AnswerError", "Report", "compare", "assert_close", "Checker", "encode", "decode", "FIXTURES",
-           "TEST_FUNCTIONS"]
+           "TEST_FUNCTIONS", "count_user_lines", "assert_vectorized", "calls_into", "assert_independent",
+           "replaced_globals"]
 
 FIXTURES = Path(__file__).with_name("fixtures")
 RTOL, ATOL = 1e-6, 1e-9
@@ -340,28 +345,40 @@ class Checker:
         """The decoded cases of one function: dicts with 'label', 'm', 'args', 'expected', 'mistakes'."""
         spec = self.data["functions"][name]
         return [{"label": case["label"], "m": case.get("m"), "args": decode(case["args"]),
+                 "calls": case.get("calls", {}),
                  "expected": decode(case["expected"]) if "expected" in case else None,
                  "mistakes": [{**mk, "output": decode(mk["output"]) if "output" in mk else None}
                               for mk in case["mistakes"]]}
                 for case in spec["cases"]]
 
     def __call__(self, function, name=None, *, verbose=True):
-        """Run ``function`` on every stored case; raise AnswerError at the first wrong case, else return True."""
+        """Run ``function`` on every stored case; raise AnswerError at the first wrong case, else return True.
+
+        When the function calls other graded functions of the notebook (its "collaborators", e.g. nn_model
+        calls forward_propagation), those are replaced during the check by stand-ins that replay the reference's
+        recorded answers, so a mistake in a collaborator is reported by the collaborator's own test, not here.
+        """
         name = name or getattr(function, "__name__", None)
         if name not in self.data["functions"]:
             raise KeyError(f"Checker({self.suite!r}) has no cases for {name!r}; it checks {self.functions}.")
-        outputs = self.data["functions"][name].get("outputs")
+        spec = self.data["functions"][name]
+        outputs = spec.get("outputs")
         cases = self.cases(name)
         for number, case in enumerate(cases, start=1):
             header = f"{name}: wrong result in case {number} of {len(cases)} ({case['label']})."
             args = copy.deepcopy(case["args"])
-            with warnings.catch_warnings(record=True) as caught, np.errstate(all="warn"):
+            stand_ins = {helper: _Replay(name, helper, spec["collaborators"][helper], decode(calls))
+                         for helper, calls in case.get("calls", {}).items()}
+            with warnings.catch_warnings(record=True) as caught, np.errstate(all="warn"), \
+                    replaced_globals(function, stand_ins):
                 warnings.simplefilter("always")
                 try:
                     got = function(**args)
                 except NotImplementedError:
                     raise AnswerError(f"{name} is not implemented yet: replace `raise NotImplementedError()` "
                                       f"with your code.") from None
+                except _ReplayMismatch as mismatch:
+                    raise AnswerError(f"{header}\n{mismatch}") from None
                 except Exception as error:  # noqa: BLE001 - any error in student code becomes feedback
                     raise AnswerError(self._error_message(name, header, case, error)) from error
             notes = [f"  (your code warned: {w.category.__name__}: {w.message})" for w in caught[:3]]
@@ -415,3 +432,168 @@ class Checker:
             lines.append("  Hint: two arrays have incompatible shapes. Print the shapes of the operands and compare "
                          "them with the notation page: W[l] is (n[l], n[l-1]), A[l] is (n[l], m).")
         return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Collaborators: stand-ins that replay the reference's recorded calls
+# ---------------------------------------------------------------------------------------------------------------
+
+class _ReplayMismatch(Exception):
+    """A function passed a collaborator arguments that the reference never passed."""
+
+
+def _ordinal(n):
+    return f"{n}{'th' if 10 <= n % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}"
+
+
+class _Replay:
+    """Stands in for a collaborator: returns the reference's recorded output for matching arguments."""
+
+    def __init__(self, caller, name, parameters, calls):
+        self.caller, self.name, self.calls, self.count = caller, name, calls, 0
+        self.signature = inspect.Signature([
+            inspect.Parameter(p["name"], inspect.Parameter.POSITIONAL_OR_KEYWORD,
+                              **({"default": decode(p["default"])} if "default" in p else {}))
+            for p in parameters])
+        self.__name__ = name
+
+    def __call__(self, *args, **kwargs):
+        self.count += 1
+        try:
+            bound = self.signature.bind(*args, **kwargs)
+        except TypeError as error:
+            raise _ReplayMismatch(f"{self.caller} calls {self.name} with the wrong arguments: {error}. Its "
+                                  f"signature is {self.name}{self.signature}.") from None
+        bound.apply_defaults()
+        arguments = dict(bound.arguments)
+        for call in self.calls:
+            if compare(arguments, call["args"]):
+                return copy.deepcopy(call["output"])
+        closest = self.calls[min(self.count, len(self.calls)) - 1]
+        report = compare(arguments, closest["args"])
+        raise _ReplayMismatch(
+            f"{self.caller}'s {_ordinal(self.count)} call of {self.name} passed arguments that the reference never "
+            f"passed. Compared with the reference's {_ordinal(min(self.count, len(self.calls)))} call:\n"
+            + report.text())
+
+
+@contextlib.contextmanager
+def replaced_globals(function, replacements):
+    """Temporarily rebind names in ``function``'s global namespace (the notebook's, for a notebook function)."""
+    namespace = getattr(function, "__globals__", None)
+    if not replacements or namespace is None:
+        yield
+        return
+    missing = object()
+    saved = {name: namespace.get(name, missing) for name in replacements}
+    namespace.update(replacements)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is missing:
+                namespace.pop(name, None)
+            else:
+                namespace[name] = value
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Vectorization and independence
+# ---------------------------------------------------------------------------------------------------------------
+
+def _library_prefixes():
+    prefixes = {sys.prefix, sys.base_prefix, sys.exec_prefix, os.path.dirname(os.__file__),
+                os.path.dirname(os.path.abspath(__file__))}
+    return tuple(sorted(p for p in prefixes if p)) + ("<frozen",)
+
+
+def _is_user_code(filename, prefixes):
+    return not filename.startswith(prefixes)
+
+
+def count_user_lines(function, *args, **kwargs):
+    """Call ``function`` and count the lines of user code (not NumPy's, not this package's) that ran.
+
+    Returns ``(result, lines)``. A vectorized function runs the same lines whatever the number of examples;
+    a Python loop over the examples runs its body once per example.
+    """
+    prefixes = _library_prefixes()
+    count = 0
+
+    def local(frame, event, arg):
+        nonlocal count
+        if event == "line":
+            count += 1
+        return local
+
+    def tracer(frame, event, arg):
+        if event == "call" and _is_user_code(frame.f_code.co_filename, prefixes):
+            return local
+        return None
+
+    previous = sys.gettrace()
+    sys.settrace(tracer)
+    try:
+        result = function(*args, **kwargs)
+    finally:
+        sys.settrace(previous)
+    return result, count
+
+
+def assert_vectorized(function, make_args, sizes=(8, 64), name=None):
+    """Raise AnswerError when ``function`` runs more Python lines for more examples (a loop over examples).
+
+    make_args(m) returns the keyword arguments for m examples (all other sizes fixed). Loops over layers or
+    iterations are fine: they do not grow with m.
+    """
+    name = name or getattr(function, "__name__", "the function")
+    counts = []
+    for m in sizes:
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            _, lines = count_user_lines(function, **make_args(m))
+        counts.append(lines)
+    if counts[1] - counts[0] > (sizes[1] - sizes[0]) // 2:
+        raise AnswerError(
+            f"{name} is not vectorized over the examples: it ran {counts[0]} lines of Python for m = {sizes[0]} "
+            f"examples and {counts[1]} for m = {sizes[1]}, so it loops over the columns. Work on whole matrices "
+            f"instead (one matrix product per layer, np.sum(..., axis=1, keepdims=True), element-wise operations).")
+    return True
+
+
+def calls_into(function, args, directory, allowed=()):
+    """Call ``function(**args)`` and list the functions defined under ``directory`` that ran on its behalf.
+
+    Calls made inside one of the ``allowed`` functions (e.g. collaborators the grader substituted) don't count.
+    Returns ``(result, names)``.
+    """
+    directory = os.path.abspath(directory) + os.sep
+    allowed_codes = {getattr(f, "__code__", None) for f in allowed} - {None}
+    depth = 0
+    offenders = []
+
+    def profiler(frame, event, arg):
+        nonlocal depth
+        code = frame.f_code
+        if code in allowed_codes:
+            depth += 1 if event == "call" else -1 if event == "return" else 0
+        elif event == "call" and depth == 0 and code.co_filename.startswith(directory):
+            offenders.append(code.co_name)
+
+    previous = sys.getprofile()
+    sys.setprofile(profiler)
+    try:
+        result = function(**args)
+    finally:
+        sys.setprofile(previous)
+    return result, offenders
+
+
+def assert_independent(function, args, directory, allowed=(), name=None):
+    """Raise AnswerError when ``function`` calls code from ``directory`` (the reference solutions)."""
+    name = name or getattr(function, "__name__", "the function")
+    result, offenders = calls_into(function, args, directory, allowed)
+    if offenders:
+        raise AnswerError(f"{name} calls the reference implementation ({', '.join(sorted(set(offenders)))}); "
+                          f"the answer must be your own code.")
+    return result

@@ -18,7 +18,6 @@ __all__ = ["layer_shapes", "initialize_parameters_deep", "linear_forward", "line
            "update_parameters", "L_layer_model", "predict"]
 
 linear_forward = layers.linear_forward
-linear_activation_forward = layers.linear_activation_forward
 update_parameters = network.update_parameters
 
 
@@ -59,13 +58,32 @@ def initialize_parameters_deep(layer_dims, seed=0, scale="he"):
     return parameters
 
 
+def linear_activation_forward(A_prev, W, b, activation):
+    """Eqs. (1)-(2) for one layer: ``Z = W A_prev + b`` (``linear_forward``), then ``A = g(Z)``.
+
+    activation : 'relu' or 'sigmoid'.  Returns A : (n[l], m) and cache = ((A_prev, W, b), (Z, A)).
+    """
+    g = layers.get_activation(activation)
+    Z, linear_cache = linear_forward(A_prev, W, b)
+    A = g.forward(Z)
+    return A, (linear_cache, (Z, A))
+
+
+@validated(finite=("X",), check=lambda f, a: network._check_network(
+    f, a["X"], a["parameters"], network.network_activations(network.num_layers(a["parameters"]))), X=("n[0]", "m"))
 def L_model_forward(X, parameters):
-    """Forward pass, eqs. (1)-(2): ReLU for layers 1..L-1, sigmoid for layer L.
+    """Forward pass, eqs. (1)-(2): ReLU for layers 1..L-1, sigmoid for layer L (a loop over layers).
 
     X : (n[0], m).  Returns AL : (1, m) and caches : list of L caches ((A_prev, W, b), (Z, A)).
     """
     L = network.num_layers(parameters)
-    return network.forward(X, parameters, network.network_activations(L, "relu", "sigmoid"))
+    caches = []
+    A = X
+    for l in range(1, L + 1):
+        activation = "sigmoid" if l == L else "relu"
+        A, cache = linear_activation_forward(A, parameters[f"W{l}"], parameters[f"b{l}"], activation)
+        caches.append(cache)
+    return A, caches
 
 
 def compute_cost(AL, Y):

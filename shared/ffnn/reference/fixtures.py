@@ -12,7 +12,9 @@ weights (so ``W`` instead of ``W.T`` gives wrong numbers instead of an error), R
 from __future__ import annotations
 
 import argparse
+import contextlib
 import copy
+import inspect
 import json
 import sys
 import warnings
@@ -69,7 +71,7 @@ def _two_layer_cases():
     p1, p2, p3 = _params([2, 4, 1], 3), _params([3, 3, 1], 4), _params([3, 3, 3], 5)
     _, cache1 = two_layer.forward_propagation(X1, p1)
     _, cache3 = two_layer.forward_propagation(X2, p3)
-    Xf, Yf = data.flower(m=40, seed=3)
+    Xf, Yf = data.flower(m=12, seed=3)
     grads1 = {f"d{k}": _normal(v.shape, 10 + i) for i, (k, v) in enumerate(p1.items())}
     return {
         "layer_sizes": (["n_x", "n_h", "n_y"], [
@@ -92,7 +94,7 @@ def _two_layer_cases():
             _case("n_x = 2, n_h = 4, n_y = 1, learning_rate = 0.5", None, parameters=p1, grads=grads1,
                   learning_rate=0.5)]),
         "nn_model": (["parameters", "costs"], [
-            _case("flower data, m = 40, n_h = 3, 30 iterations, seed = 2", 40, X=Xf, Y=Yf, n_h=3, num_iterations=30,
+            _case("flower data, m = 12, n_h = 3, 6 iterations, seed = 2", 12, X=Xf, Y=Yf, n_h=3, num_iterations=6,
                   learning_rate=1.2, seed=2)]),
         "predict": (["predictions"], [
             _case("n_x = 2, n_h = 4, m = 10", 10, parameters=_params([2, 4, 1], 13, scale=2.0),
@@ -110,7 +112,7 @@ def _deep_cases():
     A_sq, W_sq, b_sq = _normal((3, 5), 28), _normal((3, 3), 29), _normal((3, 1), 30)
     _, cache_relu = deep.linear_activation_forward(A_prev, W, b, "relu")
     _, cache_sigmoid = deep.linear_activation_forward(A_prev, W, b, "sigmoid")
-    Xf, Yf = data.flower(m=40, seed=4)
+    Xf, Yf = data.flower(m=12, seed=4)
     grads1 = {f"d{k}": _normal(v.shape, 40 + i) for i, (k, v) in enumerate(p1.items())}
     return {
         "layer_shapes": (["shapes"], [
@@ -144,8 +146,8 @@ def _deep_cases():
             _case("layer_dims = [4, 5, 3, 1], learning_rate = 0.1", None, parameters=p1, grads=grads1,
                   learning_rate=0.1)]),
         "L_layer_model": (["parameters", "costs"], [
-            _case("flower data, m = 40, layer_dims = [2, 5, 3, 1], 20 iterations", 40, X=Xf, Y=Yf,
-                  layer_dims=[2, 5, 3, 1], learning_rate=0.05, num_iterations=20, seed=5)]),
+            _case("flower data, m = 12, layer_dims = [2, 4, 3, 1], 6 iterations", 12, X=Xf, Y=Yf,
+                  layer_dims=[2, 4, 3, 1], learning_rate=0.05, num_iterations=6, seed=5)]),
         "predict": (["predictions"], [
             _case("layer_dims = [4, 5, 1], m = 10", 10, parameters=_params([4, 5, 1], 39, scale=2.0),
                   X=_normal((4, 10), 39))]),
@@ -222,6 +224,26 @@ def _costs_cases():
     }
 
 
+#: Graded functions that call other graded functions of their notebook (by those names, via the notebook's
+#: globals). The checker replaces those collaborators by replays of the reference's recorded calls, and the
+#: grader by the reference functions, so each mistake costs the points of its own function only.
+COLLABORATORS = {
+    "two_layer": {
+        "nn_model": ["layer_sizes", "initialize_parameters", "forward_propagation", "compute_cost",
+                     "backward_propagation", "update_parameters"],
+        "predict": ["forward_propagation"],
+    },
+    "deep": {
+        "linear_activation_forward": ["linear_forward"],
+        "L_model_forward": ["linear_activation_forward"],
+        "linear_activation_backward": ["linear_backward"],
+        "L_model_backward": ["linear_activation_backward"],
+        "L_layer_model": ["initialize_parameters_deep", "L_model_forward", "compute_cost", "L_model_backward",
+                          "update_parameters"],
+        "predict": ["L_model_forward"],
+    },
+}
+
 CASES = {"two_layer": _two_layer_cases, "deep": _deep_cases, "activations": _activations_cases,
          "costs": _costs_cases}
 REFERENCE = {"two_layer": two_layer, "deep": deep, "activations": activations, "costs": costs}
@@ -238,6 +260,46 @@ def _quietly(function, args):
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")
         return function(**copy.deepcopy(args))
+
+
+def collaborator_parameters(suite, name):
+    """The parameter list of a collaborator, as stored for the checker's stand-ins."""
+    parameters = []
+    for parameter in inspect.signature(reference_function(suite, name)).parameters.values():
+        entry = {"name": parameter.name}
+        if parameter.default is not inspect.Parameter.empty:
+            entry["default"] = encode(parameter.default)
+        parameters.append(entry)
+    return parameters
+
+
+@contextlib.contextmanager
+def recording(suite, names):
+    """Record every call the reference makes to ``names`` (module-level functions of the suite's module)."""
+    module = REFERENCE[suite]
+    calls = {name: [] for name in names}
+    originals = {name: getattr(module, name) for name in names}
+
+    def recorder(name):
+        original = originals[name]
+        signature = inspect.signature(original)
+
+        def record(*args, **kwargs):
+            bound = signature.bind(*args, **kwargs)
+            bound.apply_defaults()
+            arguments = copy.deepcopy(dict(bound.arguments))
+            output = original(*args, **kwargs)
+            calls[name].append({"args": arguments, "output": copy.deepcopy(output)})
+            return output
+        return record
+
+    for name in names:
+        setattr(module, name, recorder(name))
+    try:
+        yield calls
+    finally:
+        for name, original in originals.items():
+            setattr(module, name, original)
 
 
 def _run_mistake(mistake, args):
@@ -257,10 +319,12 @@ def build_suite(suite):
     functions = {}
     for name, (outputs, cases) in CASES[suite]().items():
         reference = reference_function(suite, name)
+        helpers = COLLABORATORS.get(suite, {}).get(name, [])
         stored_cases = []
         shown = {mistake.name: False for mistake in mistakes_for(suite, name)}
         for case in cases:
-            expected = _quietly(reference, case["args"])
+            with recording(suite, helpers) as calls:
+                expected = _quietly(reference, case["args"])
             stored_mistakes = []
             for mistake in mistakes_for(suite, name):
                 output, errors = _run_mistake(mistake, case["args"])
@@ -273,12 +337,17 @@ def build_suite(suite):
                     shown[mistake.name] = True
                 if "output" in entry or "errors" in entry:
                     stored_mistakes.append(entry)
-            stored_cases.append({"label": case["label"], "m": case["m"], "args": encode(case["args"]),
-                                 "expected": encode(expected), "mistakes": stored_mistakes})
+            stored = {"label": case["label"], "m": case["m"], "args": encode(case["args"]),
+                      "expected": encode(expected), "mistakes": stored_mistakes}
+            if helpers:
+                stored["calls"] = {helper: encode(calls[helper]) for helper in helpers if calls[helper]}
+            stored_cases.append(stored)
         hidden = [mistake for mistake, seen in shown.items() if not seen]
         if hidden:
             raise RuntimeError(f"{suite}.{name}: no case shows the mistake(s) {hidden}; add a case that does.")
         functions[name] = {"outputs": outputs, "cases": stored_cases}
+        if helpers:
+            functions[name]["collaborators"] = {h: collaborator_parameters(suite, h) for h in helpers}
     return {"suite": suite, "generated_by": "python -m ffnn.reference.fixtures", "functions": functions}
 
 

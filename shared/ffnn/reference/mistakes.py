@@ -405,7 +405,8 @@ DEEP = {
         mistake("missing_layer", "the loop must run over all L layers (range(1, L + 1) with 1-based names).",
                 partial(_L_forward, skip_last=True)),
     ],
-    "compute_cost": TWO_LAYER["compute_cost"],
+    "compute_cost": [Mistake(m.name, m.message, tuple(
+        (lambda variant: lambda AL, Y: variant(AL, Y))(v) for v in m.variants)) for m in TWO_LAYER["compute_cost"]],
     "linear_backward": [
         mistake("forgot_1_over_m", "forgot the 1/m in dW and db: dW = (1/m) dZ A_prev^T, db = (1/m) Σ_axis1 dZ "
                 "(eqs. 4', 5').", partial(_linear_backward, scale="1")),
