@@ -9,6 +9,7 @@ BIN         := $(VENV)/bin
 STAMP       := $(VENV)/.installed
 PORT        ?=
 PYTEST_ARGS ?=
+BENCH_ARGS  ?=
 
 # Same seeds and thread counts whenever notebooks or tests run, so outputs are reproducible.
 export PYTHONHASHSEED       := 0
@@ -57,4 +58,6 @@ test: env
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: env
-	$(BIN)/python tests/benchmarks/bench_reference.py
+	$(BIN)/python tests/benchmarks/bench_reference.py $(BENCH_ARGS)
+	@echo; echo "Source notebooks, top to bottom in a fresh kernel (goal: < 20 s each on 2 cores):"
+	$(BIN)/python grader/course.py timings

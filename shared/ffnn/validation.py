@@ -43,7 +43,7 @@ def check_array(func: str, name: str, value, *, ndim: int | None = 2, finite: bo
     else:
         raise InputError(f"{func}: argument '{name}' must be a NumPy array, got {type(value).__name__}. "
                          f"Pass np.asarray(...) of numbers.")
-    if array.dtype == object or not (np.issubdtype(array.dtype, np.number) or array.dtype == bool):
+    if array.dtype.kind not in "biufc":  # bool, int, unsigned, float, complex
         raise InputError(f"{func}: argument '{name}' must hold numbers, got dtype {array.dtype}.")
     if ndim is not None and array.ndim != ndim:
         hint = ""
@@ -52,7 +52,7 @@ def check_array(func: str, name: str, value, *, ndim: int | None = 2, finite: bo
                     f"{name}.reshape(1, -1) a row.")
         raise ShapeError(f"{func}: argument '{name}' must be a {ndim}-D array, got shape "
                          f"{_format_shape(array.shape)} ({array.ndim}-D).{hint}")
-    if finite and np.issubdtype(array.dtype, np.floating) and not np.isfinite(array).all():
+    if finite and array.dtype.kind in "fc" and not np.isfinite(array).all():
         bad = ~np.isfinite(array)
         index = _first_bad_index(bad)
         kind = "NaN" if np.isnan(array[index]) else "inf"

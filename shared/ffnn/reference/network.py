@@ -77,7 +77,7 @@ def _check_network(func, X, parameters, activations, Y=None):
     if L == 0:
         raise InputError(f"{func}: 'parameters' has no 'W1'; it must hold W1, b1, ..., WL, bL "
                          f"(keys: {sorted(parameters)}).")
-    arrays = {"X": check_array(func, "X", X)}
+    arrays = {"X": check_array(func, "X", X, finite=False)}  # the decorator already looked for NaN/inf in X
     spec = {"X": ("n[0]", "m")}
     for l in range(1, L + 1):
         if f"b{l}" not in parameters:
