@@ -68,15 +68,20 @@ def api(**overrides):
     return NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
 
 
-def execute(path: Path, timeout: int = 300):
+def execute(path: Path, timeout: int = 300, allow_errors: bool = False):
     """Run a notebook top to bottom in a fresh kernel (its folder as working directory); return it, run."""
     import nbformat
     from nbclient import NotebookClient
     nb = nbformat.read(path, as_version=4)
     with _environment(notebook_environment()):
-        NotebookClient(nb, timeout=timeout, kernel_name="python3", allow_errors=False,
+        NotebookClient(nb, timeout=timeout, kernel_name="python3", allow_errors=allow_errors,
                        resources={"metadata": {"path": str(path.parent)}}).execute()
     return nb
+
+
+def execute_allowing_errors(path: Path, timeout: int = 300):
+    """``execute`` that keeps going past errors, as a student's Run All of an unfinished notebook does."""
+    return execute(path, timeout, allow_errors=True)
 
 
 class _environment:

@@ -434,3 +434,18 @@ def test_every_helper_makes_a_new_constrained_figure_without_ax():
         assert isinstance(fig, Figure)
         assert fig.get_layout_engine() is not None
         assert type(fig.get_layout_engine()).__name__ == "ConstrainedLayoutEngine"
+
+
+def test_curves_draws_each_function_and_marks_blow_ups():
+    from ffnn import plots as course_plots
+    z = np.linspace(-50, 50, 11)
+    with np.errstate(all="ignore"):
+        naive = 1 / (1 - 1 / (1 + np.exp(-z)))
+    fig = course_plots.curves(z, {"naive": naive, "fused": np.tanh(z)}, xlabel="logit z", ylabel="dJ/dz",
+                              title="Seeds")
+    ax = fig.axes[0]
+    labels = [line.get_label() for line in ax.get_lines()]
+    assert "naive" in labels and "fused" in labels and "naive: NaN/inf" in labels
+    assert ax.get_xlabel() == "logit z" and ax.get_title() == "Seeds"
+    with pytest.raises(ShapeError, match=r"ys\['bad'\] has shape \(3,\) but x has shape \(11,\)"):
+        course_plots.curves(z, {"bad": [1.0, 2.0, 3.0]})

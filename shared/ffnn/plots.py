@@ -31,7 +31,7 @@ from matplotlib.patches import Circle
 from .metrics import labels_of
 from .validation import InputError, ShapeError, check_array
 
-__all__ = ["PALETTE", "MARKERS", "SEQUENTIAL_CMAP", "DIVERGING_CMAP", "decision_boundary",
+__all__ = ["PALETTE", "MARKERS", "SEQUENTIAL_CMAP", "DIVERGING_CMAP", "curves", "decision_boundary",
            "decision_boundary_grid", "scatter_classes", "loss_curves", "network_diagram", "activation_plot",
            "heatmap", "confusion_matrix_plot"]
 
@@ -362,6 +362,42 @@ def loss_curves(histories, *, ax=None, title="Cost during training", log_scale=F
     ax.grid(True, alpha=0.3)
     if show_legend:
         ax.legend(loc="best", framealpha=0.9)
+    return fig
+
+
+def curves(x, ys, *, ax=None, title=None, xlabel="x", ylabel="y", log_y=False, markers=False):
+    """Several functions of the same x on one axes, e.g. a naive and a stable gradient against the logit.
+
+    x : sequence of floats, shape (k,).  ys : dict mapping a label to values of shape (k,); NaN or inf values
+    leave gaps (and are marked at the axes' edge, so a blow-up stays visible).  log_y : logarithmic y axis.
+    Returns the matplotlib Figure.
+    """
+    func = "curves"
+    x = _history(func, "x", x)
+    if not isinstance(ys, Mapping) or not ys:
+        raise InputError(f"{func}: 'ys' must be a non-empty dict label -> values, got {type(ys).__name__}.")
+    runs = {str(label): _history(func, f"ys[{label!r}]", values) for label, values in ys.items()}
+    for label, values in runs.items():
+        if values.shape != x.shape:
+            raise ShapeError(f"{func}: ys[{label!r}] has shape {_shape(values.shape)} but x has shape "
+                             f"{_shape(x.shape)}; they must match.")
+    fig, ax = _axes(ax, (7.0, 4.5))
+    linestyles = ("-", "--", ":", "-.")
+    for i, (label, values) in enumerate(runs.items()):
+        ax.plot(x, values, color=_colour(i), linestyle=linestyles[i % len(linestyles)], linewidth=1.8,
+                marker=_marker(i) if markers else None, label=label)
+        bad = ~np.isfinite(values)
+        if bad.any():
+            ax.plot(x[bad], np.zeros(bad.sum()), linestyle="none", marker="x", color=_colour(i),
+                    transform=ax.get_xaxis_transform(), clip_on=False, label=f"{label}: NaN/inf")
+    if log_y:
+        ax.set_yscale("log")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    if title:
+        ax.set_title(title)
+    ax.grid(True, alpha=0.3)
+    ax.legend(loc="best", framealpha=0.9)
     return fig
 
 
