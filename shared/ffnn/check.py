@@ -29,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["AnswerError", "Report", "compare", "assert_close", "Checker", "encode", "decode", "FIXTURES",
+__all__ = ["AnswerError", "Report", "Outcome", "run_case", "compare", "assert_close", "Checker", "encode", "decode", "FIXTURES",
            "TEST_FUNCTIONS", "count_user_lines", "assert_vectorized", "calls_into", "assert_independent",
            "replaced_globals"]
 
@@ -324,6 +324,44 @@ def _error_signature(error: BaseException) -> str:
     return f"{type(error).__name__}: {error}"
 
 
+@dataclass
+class Outcome:
+    """What one call of a student's function did: its output, or the error it raised, and its warnings."""
+
+    got: object = None
+    error: str | None = None           # "TypeName: message"
+    where: str = ""                    # " (line 3 of backward_propagation)"
+    not_implemented: bool = False
+    replay_mismatch: str = ""
+    warnings: list = field(default_factory=list)
+
+
+def run_case(function, name, spec, case) -> Outcome:
+    """Call ``function`` on one stored case, collaborators replaced by replays, warnings captured."""
+    args = copy.deepcopy(case["args"])
+    stand_ins = {helper: _Replay(name, helper, spec["collaborators"][helper], decode(calls))
+                 for helper, calls in case.get("calls", {}).items()}
+    outcome = Outcome()
+    with warnings.catch_warnings(record=True) as caught, np.errstate(all="warn"), \
+            replaced_globals(function, stand_ins):
+        warnings.simplefilter("always")
+        try:
+            outcome.got = function(**args)
+        except NotImplementedError:
+            outcome.not_implemented = True
+        except _ReplayMismatch as mismatch:
+            outcome.replay_mismatch = str(mismatch)
+        except Exception as error:  # noqa: BLE001 - any error in student code becomes feedback
+            outcome.error = _error_signature(error)
+            tb = error.__traceback__
+            while tb is not None and tb.tb_next is not None:
+                tb = tb.tb_next
+            if tb is not None:
+                outcome.where = f" (line {tb.tb_lineno} of {tb.tb_frame.f_code.co_name})"
+    outcome.warnings = [f"{w.category.__name__}: {w.message}" for w in caught]
+    return outcome
+
+
 class Checker:
     """Checks students' functions against the stored cases of one notebook (``suite``)."""
 
@@ -343,7 +381,7 @@ class Checker:
 
     def cases(self, name):
         """The decoded cases of one function: dicts with 'label', 'm', 'args', 'expected', 'mistakes'."""
-        spec = self.data["functions"][name]
+        spec = self.spec(name)
         return [{"label": case["label"], "m": case.get("m"), "args": decode(case["args"]),
                  "calls": case.get("calls", {}),
                  "expected": decode(case["expected"]) if "expected" in case else None,
@@ -359,42 +397,43 @@ class Checker:
         recorded answers, so a mistake in a collaborator is reported by the collaborator's own test, not here.
         """
         name = name or getattr(function, "__name__", None)
-        if name not in self.data["functions"]:
-            raise KeyError(f"Checker({self.suite!r}) has no cases for {name!r}; it checks {self.functions}.")
-        spec = self.data["functions"][name]
-        outputs = spec.get("outputs")
         cases = self.cases(name)
         for number, case in enumerate(cases, start=1):
-            header = f"{name}: wrong result in case {number} of {len(cases)} ({case['label']})."
-            args = copy.deepcopy(case["args"])
-            stand_ins = {helper: _Replay(name, helper, spec["collaborators"][helper], decode(calls))
-                         for helper, calls in case.get("calls", {}).items()}
-            with warnings.catch_warnings(record=True) as caught, np.errstate(all="warn"), \
-                    replaced_globals(function, stand_ins):
-                warnings.simplefilter("always")
-                try:
-                    got = function(**args)
-                except NotImplementedError:
-                    raise AnswerError(f"{name} is not implemented yet: replace `raise NotImplementedError()` "
-                                      f"with your code.") from None
-                except _ReplayMismatch as mismatch:
-                    raise AnswerError(f"{header}\n{mismatch}") from None
-                except Exception as error:  # noqa: BLE001 - any error in student code becomes feedback
-                    raise AnswerError(self._error_message(name, header, case, error)) from error
-            notes = [f"  (your code warned: {w.category.__name__}: {w.message})" for w in caught[:3]]
-            if outputs and len(outputs) > 1 and not (isinstance(got, tuple) and len(got) == len(outputs)):
-                count = f"{len(got)} values" if isinstance(got, tuple) else f"one {type(got).__name__}"
-                raise AnswerError(f"{header}\n{name} must return {len(outputs)} values ({', '.join(outputs)}), "
-                                  f"got {count}.")
-            report = compare(_named(got, outputs), _named(case["expected"], outputs), m=case["m"],
-                             name=outputs[0] if outputs and len(outputs) == 1 else "")
-            if not report:
-                lines = [header, *report.lines, *notes]
-                lines += self._mistake_lines(case, report, outputs)
-                raise AnswerError("\n".join(lines))
+            self.judge(name, number, case, run_case(function, name, self.spec(name), case))
         if verbose:
             print(f"{name}: all {len(cases)} checks passed.")
         return True
+
+    def spec(self, name):
+        """The stored description of one function: its outputs' names, collaborators and cases."""
+        if name not in self.data["functions"]:
+            raise KeyError(f"Checker({self.suite!r}) has no cases for {name!r}; it checks {self.functions}.")
+        return self.data["functions"][name]
+
+    def judge(self, name, number, case, outcome):
+        """Raise AnswerError with feedback unless ``outcome`` (from ``run_case``) matches the expected output."""
+        outputs = self.spec(name).get("outputs")
+        total = len(self.data["functions"][name]["cases"])
+        header = f"{name}: wrong result in case {number} of {total} ({case['label']})."
+        if outcome.not_implemented:
+            raise AnswerError(f"{name} is not implemented yet: replace `raise NotImplementedError()` with your "
+                              f"code.")
+        if outcome.replay_mismatch:
+            raise AnswerError(f"{header}\n{outcome.replay_mismatch}")
+        if outcome.error is not None:
+            raise AnswerError(self._error_message(name, case, outcome))
+        got = outcome.got
+        notes = [f"  (your code warned: {text})" for text in outcome.warnings[:3]]
+        if outputs and len(outputs) > 1 and not (isinstance(got, tuple) and len(got) == len(outputs)):
+            count = f"{len(got)} values" if isinstance(got, tuple) else f"one {type(got).__name__}"
+            raise AnswerError(f"{header}\n{name} must return {len(outputs)} values ({', '.join(outputs)}), "
+                              f"got {count}.")
+        report = compare(_named(got, outputs), _named(case["expected"], outputs), m=case["m"],
+                         name=outputs[0] if outputs and len(outputs) == 1 else "")
+        if not report:
+            lines = [header, *report.lines, *notes]
+            lines += self._mistake_lines(case, report, outputs)
+            raise AnswerError("\n".join(lines))
 
     def _mistake_lines(self, case, report, outputs):
         """Name the catalogued mistakes whose output equals the student's at the first wrong place."""
@@ -415,20 +454,13 @@ class Checker:
             return [f"Likely mistake: {matches[0]}"]
         return ["Likely mistake, one of:"] + [f"  - {text}" for text in matches]
 
-    def _error_message(self, name, header, case, error):
-        where = ""
-        tb = error.__traceback__
-        while tb is not None and tb.tb_next is not None:
-            tb = tb.tb_next
-        if tb is not None:
-            where = f" (line {tb.tb_lineno} of {tb.tb_frame.f_code.co_name})"
-        lines = [f"{name} raised {_error_signature(error)}{where}", f"  on case {case['label']}."]
-        signature = _error_signature(error)
-        named = [mk["message"] for mk in case["mistakes"] if signature in mk.get("errors", ())]
+    def _error_message(self, name, case, outcome):
+        lines = [f"{name} raised {outcome.error}{outcome.where}", f"  on case {case['label']}."]
+        named = [mk["message"] for mk in case["mistakes"] if outcome.error in mk.get("errors", ())]
         if named:
             lines.append(f"Likely mistake: {named[0]}" if len(named) == 1 else
                          "Likely mistake, one of:\n" + "\n".join(f"  - {n}" for n in named))
-        elif "shapes" in str(error) or "mismatch" in str(error) or "broadcast" in str(error):
+        elif any(word in outcome.error for word in ("shapes", "mismatch", "broadcast")):
             lines.append("  Hint: two arrays have incompatible shapes. Print the shapes of the operands and compare "
                          "them with the notation page: W[l] is (n[l], n[l-1]), A[l] is (n[l], m).")
         return "\n".join(lines)
