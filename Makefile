@@ -17,13 +17,21 @@ export OPENBLAS_NUM_THREADS ?= 1
 export MKL_NUM_THREADS      ?= 1
 export IPYKERNEL_CELL_NAME  := <IPY-INPUT>
 
-.PHONY: help env lab test bench lock clean-env
+ASSIGNMENT  ?=
+STUDENT     ?=
+ZIP         ?=
+CSV         ?=
+JOBS        ?=
+
+.PHONY: help env system-packages lab test bench lock clean-env release collect autograde feedback grades roster
 
 help:
 	@echo "make lab     start JupyterLab on the course (student view) and print its URL"
 	@echo "make test    run every test (creates .venv from the pinned requirements first)"
 	@echo "make bench   print the speed benchmarks"
 	@echo "make env     create or update .venv only;  make lock  re-pin requirements-lock.txt"
+	@echo "Instructors: make release | collect [ZIP=downloads.zip] | autograde [ASSIGNMENT=..] [STUDENT=..]"
+	@echo "             make feedback | grades | roster CSV=students.csv"
 
 # The environment ------------------------------------------------------------------------------------------------
 env: $(STAMP)
@@ -49,15 +57,49 @@ lock: env
 clean-env:
 	rm -rf $(VENV)
 
+# Debian packages the grading sandbox (bubblewrap) and the PostgreSQL gradebook test need.
+SYSTEM_TOOLS := bwrap:bubblewrap prlimit:util-linux setpriv:util-linux
+system-packages:
+	@missing=""; for pair in $(SYSTEM_TOOLS); do command -v $${pair%%:*} >/dev/null || missing="$$missing $${pair#*:}"; done; \
+	 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null || missing="$$missing postgresql"; \
+	 if [ -n "$$missing" ]; then \
+	   if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	     echo "make: installing Debian packages:$$missing"; \
+	     DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing >/dev/null || \
+	     { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing >/dev/null; }; \
+	   else echo "make: please install these Debian packages:$$missing (sudo apt-get install$$missing)" >&2; exit 1; fi; \
+	 fi
+
 # Students ---------------------------------------------------------------------------------------------------------
 lab: env
 	@$(BIN)/python grader/lab.py $(if $(PORT),--port $(PORT),)
 
 # Tests and benchmarks ------------------------------------------------------------------------------------------
-test: env
+test: env system-packages
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: env
 	$(BIN)/python tests/benchmarks/bench_reference.py $(BENCH_ARGS)
 	@echo; echo "Source notebooks, top to bottom in a fresh kernel (goal: < 20 s each on 2 cores):"
 	$(BIN)/python grader/course.py timings
+
+# Instructors (paths from grader/nbgrader_config.py; each prints what it did and where the results are) ----------
+release: env
+	$(BIN)/python grader/instructor.py release
+
+collect: env
+	$(BIN)/python grader/instructor.py collect $(if $(ZIP),--zip $(ZIP),)
+
+autograde: env system-packages
+	$(BIN)/python grader/autograde.py $(if $(ASSIGNMENT),--assignment $(ASSIGNMENT),) \
+	  $(if $(STUDENT),--student $(STUDENT),) $(if $(JOBS),--jobs $(JOBS),)
+
+feedback: env
+	$(BIN)/python grader/instructor.py feedback $(if $(ASSIGNMENT),--assignment $(ASSIGNMENT),)
+
+grades: env
+	$(BIN)/python grader/instructor.py grades
+
+roster: env
+	@[ -n "$(CSV)" ] || { echo "make roster: give the class list, e.g. make roster CSV=students.csv" >&2; exit 2; }
+	$(BIN)/python grader/instructor.py roster $(CSV)

@@ -25,8 +25,12 @@ SOURCE = ROOT / "solutions"
 RELEASE = ROOT / "notebooks"
 CONFIG = ROOT / "grader" / "nbgrader_config.py"
 
+# nbgrader runs tools of this environment by name (alembic, when it creates a gradebook): find them first.
+if str(Path(sys.executable).parent) not in os.environ.get("PATH", "").split(os.pathsep):
+    os.environ["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
+
 #: The assignments, in course order; each is a folder of solutions/ with one notebook of the same name.
-ASSIGNMENTS = ["01_two_layer_network", "02_l_layer_network"]
+ASSIGNMENTS = ["01_two_layer_network", "02_l_layer_network", "03_activations", "04_costs"]
 
 #: Environment of every kernel that records or checks outputs.
 NOTEBOOK_ENV = {"PYTHONHASHSEED": "0", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
@@ -36,6 +40,8 @@ NOTEBOOK_ENV = {"PYTHONHASHSEED": "0", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THR
 def notebook_environment(base=None) -> dict:
     env = dict(os.environ if base is None else base)
     env.update(NOTEBOOK_ENV)
+    # nbgrader runs tools of this environment (alembic) by name
+    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
     env.pop("MPLBACKEND", None)  # the inline backend, as students see it
     return env
 
@@ -118,7 +124,7 @@ def record(assignments):
 
 def generate(assignments, release_dir: Path = RELEASE):
     """nbgrader generate_assignment for each assignment, into ``release_dir``."""
-    with tempfile.TemporaryDirectory() as scratch:
+    with tempfile.TemporaryDirectory() as scratch, _environment(notebook_environment()):
         grader = api(**{"CourseDirectory.release_directory": str(release_dir),
                         "CourseDirectory.db_url": f"sqlite:///{scratch}/gradebook.db"})
         for assignment in assignments:

@@ -126,7 +126,7 @@ def test_two_mistakes_at_once_still_get_specific_feedback(checkers):
     with pytest.raises(AnswerError) as raised:
         checkers["two_layer"](backward_propagation)
     text = str(raised.value)
-    assert "grads['dW1']" in text and "the 1/m factor is missing" in text
+    assert "grads['dW1']" in text and "forgot the 1/m factor" in text
 
 
 # compare(): generic hints -------------------------------------------------------------------------------------------

@@ -449,3 +449,127 @@ def test_curves_draws_each_function_and_marks_blow_ups():
     assert ax.get_xlabel() == "logit z" and ax.get_title() == "Seeds"
     with pytest.raises(ShapeError, match=r"ys\['bad'\] has shape \(3,\) but x has shape \(11,\)"):
         course_plots.curves(z, {"bad": [1.0, 2.0, 3.0]})
+
+
+# ---------------------------------------------------------------------------------------------- computation_graph
+
+SIGMOID_NODES = {"u0": "$u_0 = z$", "u1": "$u_1 = -u_0$", "u2": r"$u_2 = \exp(u_1)$", "u3": "$u_3 = 1 + u_2$",
+                 "u4": "$u_4 = 1/u_3 = a$"}
+SIGMOID_EDGES = [("u0", "u1"), ("u1", "u2"), ("u2", "u3"), ("u3", "u4")]
+TANH_EDGES = [("u0", "u1"), ("u0", "u2"), ("u1", "u3"), ("u2", "u4"), ("u3", "u4"), ("u2", "u5"), ("u3", "u5"),
+              ("u5", "u6"), ("u4", "u7"), ("u6", "u7")]
+
+
+def graph_artists(ax, kind):
+    """The graph's artists of one kind ("node", "edge" or "edge_label"), keyed by the name in their gid."""
+    return {a.get_gid().split(":", 1)[1]: a for a in ax.texts if (a.get_gid() or "").startswith(kind + ":")}
+
+
+def test_computation_graph_draws_every_node_edge_and_label():
+    local = {("u0", "u1"): "$-1$", ("u3", "u4"): "$-1/u_3^2$"}
+    fig = plots.computation_graph(SIGMOID_NODES, SIGMOID_EDGES, edge_labels=local, title="Sigmoid")
+    assert "computation_graph" in plots.__all__
+    assert isinstance(fig, Figure)
+    assert type(fig.get_layout_engine()).__name__ == "ConstrainedLayoutEngine"
+    ax = fig.axes[0]
+    nodes, edges, labels = (graph_artists(ax, kind) for kind in ("node", "edge", "edge_label"))
+    assert {name: text.get_text() for name, text in nodes.items()} == SIGMOID_NODES
+    assert all(text.get_bbox_patch() is not None for text in nodes.values()), "every node sits in a box"
+    assert set(edges) == {f"{s}->{t}" for s, t in SIGMOID_EDGES}
+    assert all(arrow.arrow_patch is not None for arrow in edges.values())
+    assert {name: text.get_text() for name, text in labels.items()} == {"u0->u1": "$-1$", "u3->u4": "$-1/u_3^2$"}
+    assert ax.get_title() == "Sigmoid" and not ax.axison
+    assert ax.get_legend() is None
+
+
+def test_computation_graph_columns_are_depths_and_same_depth_nodes_are_stacked():
+    names = [f"u{k}" for k in range(8)]
+    ax = plots.computation_graph(names, TANH_EDGES).axes[0]
+    nodes = graph_artists(ax, "node")
+    assert [nodes[name].get_text() for name in names] == names, "a list of names labels each node by its name"
+    x = {name: nodes[name].get_position()[0] for name in names}
+    y = {name: nodes[name].get_position()[1] for name in names}
+    # depth = longest path from u0: u4 and u5 wait for u3 (depth 2), u7 for u6 (depth 4)
+    depth = {"u0": 0, "u1": 1, "u2": 1, "u3": 2, "u4": 3, "u5": 3, "u6": 4, "u7": 5}
+    columns = sorted({x[name] for name in names})
+    assert len(columns) == 6
+    assert all(x[name] == columns[d] for name, d in depth.items())
+    assert abs(y["u1"] - y["u2"]) >= 1.0 and abs(y["u4"] - y["u5"]) >= 1.0
+    assert y["u1"] > y["u2"], "ties keep the order of 'nodes', top to bottom"
+    assert len(graph_artists(ax, "edge")) == len(TANH_EDGES)
+
+
+def test_computation_graph_arrows_stop_at_the_boxes():
+    fig = plots.computation_graph(SIGMOID_NODES, SIGMOID_EDGES)
+    fig.canvas.draw()
+    ax = fig.axes[0]
+    nodes, edges = graph_artists(ax, "node"), graph_artists(ax, "edge")
+    for source, target in SIGMOID_EDGES:
+        arrow = edges[f"{source}->{target}"].arrow_patch.get_window_extent()
+        source_box = nodes[source].get_bbox_patch().get_window_extent()
+        target_box = nodes[target].get_bbox_patch().get_window_extent()
+        assert source_box.x1 - 0.5 <= arrow.x0 < arrow.x1 <= target_box.x0 + 0.5, (source, target)
+
+
+def test_computation_graph_highlights_nodes_and_edges():
+    path = ["u0", "u1", "u2"]
+    fig = plots.computation_graph(SIGMOID_NODES, SIGMOID_EDGES, highlight=path + [("u0", "u1"), ("u1", "u2")],
+                                  highlight_label="one path")
+    ax = fig.axes[0]
+    nodes, edges = graph_artists(ax, "node"), graph_artists(ax, "edge")
+    lit = to_hex(plots.PALETTE[5]).upper()
+    for name, text in nodes.items():
+        colour = to_hex(text.get_bbox_patch().get_edgecolor()).upper()
+        assert (colour == lit) == (name in path), name
+    for name, arrow in edges.items():
+        colour = to_hex(arrow.arrow_patch.get_edgecolor()).upper()
+        assert (colour == lit) == (name in {"u0->u1", "u1->u2"}), name
+    assert legend_texts(ax.get_legend()) == ["one path"]
+
+
+def test_computation_graph_inputs_and_outputs_are_tinted():
+    ax = plots.computation_graph(SIGMOID_NODES, SIGMOID_EDGES).axes[0]
+    fills = {name: to_hex(text.get_bbox_patch().get_facecolor()) for name, text in graph_artists(ax, "node").items()}
+    assert fills["u0"] != fills["u2"] != fills["u4"] != fills["u0"]
+    assert fills["u1"] == fills["u2"] == fills["u3"]
+
+
+def test_computation_graph_draws_into_given_axes():
+    fig, (ax1, ax2) = plt.subplots(1, 2)
+    assert plots.computation_graph(["a", "b"], [("a", "b")], ax=ax2) is fig
+    assert not graph_artists(ax1, "node") and len(graph_artists(ax2, "node")) == 2
+
+
+@pytest.mark.parametrize("nodes, edges, kwargs, fragments", [
+    (SIGMOID_NODES, [("u0", "u1"), ("u1", "u9")], {}, ["('u1', 'u9')", "'u9'", "not in 'nodes'"]),
+    (SIGMOID_NODES, SIGMOID_EDGES + [("u3", "u1")], {}, ["cycle", "u1 -> u2 -> u3 -> u1"]),
+    (SIGMOID_NODES, [("u2", "u2")], {}, ["cycle", "u2 -> u2"]),
+    (SIGMOID_NODES, SIGMOID_EDGES + [("u0", "u1")], {}, ["('u0', 'u1')", "twice"]),
+    (SIGMOID_NODES, [("u0",)], {}, ["(source, target) pair", "('u0',)"]),
+    ({}, [], {}, ["'nodes' is empty"]),
+    (SIGMOID_NODES, SIGMOID_EDGES, {"edge_labels": {("u0", "u2"): "1"}}, ["edge_labels", "('u0', 'u2')"]),
+    (SIGMOID_NODES, SIGMOID_EDGES, {"highlight": ["u7"]}, ["highlight", "'u7'"]),
+    (SIGMOID_NODES, SIGMOID_EDGES, {"highlight": [("u4", "u0")]}, ["highlight", "('u4', 'u0')"]),
+])
+def test_computation_graph_rejects_bad_graphs(nodes, edges, kwargs, fragments):
+    with pytest.raises(InputError) as info:
+        plots.computation_graph(nodes, edges, **kwargs)
+    message = str(info.value)
+    assert message.startswith("computation_graph: ")
+    for fragment in fragments:
+        assert fragment in message, message
+
+
+def test_computation_graph_edge_labels_sit_between_the_boxes():
+    """A wide box must not hide the label of its outgoing arrow."""
+    nodes = {"s": r"$u_3 = u_1 + {\sum}_{p \neq j}\, u_{2,p}$", "t": "$u_4 = 1/u_3$", "o": "$a$"}
+    edges = [("s", "t"), ("t", "o"), ("s", "o")]
+    fig = plots.computation_graph(nodes, edges, edge_labels={edge: "$-1/u_3^2$" for edge in edges})
+    fig.canvas.draw()
+    ax = fig.axes[0]
+    boxes = {name: text.get_bbox_patch().get_window_extent() for name, text in graph_artists(ax, "node").items()}
+    for name, label in graph_artists(ax, "edge_label").items():
+        extent = label.get_window_extent()
+        source, target = name.split("->")
+        assert boxes[source].x1 < extent.x0 < extent.x1 < boxes[target].x0, name
+        assert not any(box.overlaps(extent) for box in boxes.values()), name

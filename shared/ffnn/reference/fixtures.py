@@ -314,40 +314,53 @@ def _run_mistake(mistake, args):
     return output, errors
 
 
+def build_case(suite, name, case):
+    """One stored case: its inputs, the reference's output and collaborator calls, and every catalogued mistake's
+    output or error on the same inputs. Returns ``(stored, shown)`` with the names of the mistakes it shows."""
+    reference = reference_function(suite, name)
+    helpers = COLLABORATORS.get(suite, {}).get(name, [])
+    with recording(suite, helpers) as calls:
+        expected = _quietly(reference, case["args"])
+    stored_mistakes, shown = [], set()
+    for mistake in mistakes_for(suite, name):
+        output, errors = _run_mistake(mistake, case["args"])
+        entry = {"name": mistake.name, "message": mistake.message}
+        if output is not None and not compare(output, expected, m=case["m"]):
+            entry["output"] = encode(output)
+        if errors:
+            entry["errors"] = errors
+        if "output" in entry or "errors" in entry:
+            stored_mistakes.append(entry)
+            shown.add(mistake.name)
+    stored = {"label": case["label"], "m": case["m"], "args": encode(case["args"]), "expected": encode(expected),
+              "mistakes": stored_mistakes}
+    if helpers:
+        stored["calls"] = {helper: encode(calls[helper]) for helper in helpers if calls[helper]}
+    return stored, shown
+
+
+def function_spec(suite, name, outputs, stored_cases):
+    """The stored description of one function: outputs' names, cases and (if any) collaborators' signatures."""
+    spec = {"outputs": outputs, "cases": stored_cases}
+    helpers = COLLABORATORS.get(suite, {}).get(name, [])
+    if helpers:
+        spec["collaborators"] = {h: collaborator_parameters(suite, h) for h in helpers}
+    return spec
+
+
 def build_suite(suite):
     """The fixture content of one suite, as a JSON-able dict."""
     functions = {}
     for name, (outputs, cases) in CASES[suite]().items():
-        reference = reference_function(suite, name)
-        helpers = COLLABORATORS.get(suite, {}).get(name, [])
-        stored_cases = []
-        shown = {mistake.name: False for mistake in mistakes_for(suite, name)}
+        stored_cases, shown = [], set()
         for case in cases:
-            with recording(suite, helpers) as calls:
-                expected = _quietly(reference, case["args"])
-            stored_mistakes = []
-            for mistake in mistakes_for(suite, name):
-                output, errors = _run_mistake(mistake, case["args"])
-                entry = {"name": mistake.name, "message": mistake.message}
-                if output is not None and not compare(output, expected, m=case["m"]):
-                    entry["output"] = encode(output)
-                    shown[mistake.name] = True
-                if errors:
-                    entry["errors"] = errors
-                    shown[mistake.name] = True
-                if "output" in entry or "errors" in entry:
-                    stored_mistakes.append(entry)
-            stored = {"label": case["label"], "m": case["m"], "args": encode(case["args"]),
-                      "expected": encode(expected), "mistakes": stored_mistakes}
-            if helpers:
-                stored["calls"] = {helper: encode(calls[helper]) for helper in helpers if calls[helper]}
+            stored, seen = build_case(suite, name, case)
             stored_cases.append(stored)
-        hidden = [mistake for mistake, seen in shown.items() if not seen]
+            shown |= seen
+        hidden = [m.name for m in mistakes_for(suite, name) if m.name not in shown]
         if hidden:
             raise RuntimeError(f"{suite}.{name}: no case shows the mistake(s) {hidden}; add a case that does.")
-        functions[name] = {"outputs": outputs, "cases": stored_cases}
-        if helpers:
-            functions[name]["collaborators"] = {h: collaborator_parameters(suite, h) for h in helpers}
+        functions[name] = function_spec(suite, name, outputs, stored_cases)
     return {"suite": suite, "generated_by": "python -m ffnn.reference.fixtures", "functions": functions}
 
 

@@ -405,7 +405,7 @@ DEEP = {
         mistake("missing_layer", "the loop must run over all L layers (range(1, L + 1) with 1-based names).",
                 partial(_L_forward, skip_last=True)),
     ],
-    "compute_cost": [Mistake(m.name, m.message, tuple(
+    "compute_cost": [Mistake(m.name, m.message.replace("A2", "AL"), tuple(
         (lambda variant: lambda AL, Y: variant(AL, Y))(v) for v in m.variants)) for m in TWO_LAYER["compute_cost"]],
     "linear_backward": [
         mistake("forgot_1_over_m", "forgot the 1/m in dW and db: dW = (1/m) dZ A_prev^T, db = (1/m) Σ_axis1 dZ "
@@ -555,6 +555,9 @@ ACTIVATIONS = {
                 "has off-diagonal entries (eq. 15).", partial(_softmax_jacobian, variant="diagonal_only")),
         mistake("outer_only", "the Jacobian is diag(a) - a a^T (eq. 15).",
                 partial(_softmax_jacobian, variant="outer_only")),
+        mistake("column_not_flattened", "np.diag of a 2-D column (n, 1) extracts its diagonal (one number) instead "
+                "of building an n x n matrix: flatten a first, e.g. a = a.reshape(-1) (eq. 15).",
+                lambda a: np.diag(np.asarray(a)) - np.asarray(a).reshape(-1, 1) @ np.asarray(a).reshape(1, -1)),
     ],
     "softmax_backward": [
         mistake("axis1", "the sum runs over the units of each example, the column: axis=0 (eq. 14).",
@@ -579,8 +582,8 @@ ACTIVATIONS = {
 
 # Notebook 4: costs and seeds -----------------------------------------------------------------------------------
 
-def _bce(A, Y, *, mean=True, sign=-1.0, negative_term=True, divide_by="m"):
-    terms = Y * np.log(A) + ((1 - Y) * np.log(1 - A) if negative_term else 0)
+def _bce(A, Y, *, mean=True, sign=-1.0, negative_term=True, divide_by="m", log=np.log):
+    terms = Y * log(A) + ((1 - Y) * log(1 - A) if negative_term else 0)
     count = {"m": Y.shape[1], "size": Y.size, "1": 1}[divide_by if mean else "1"]
     return float(sign * np.sum(terms) / count)
 
@@ -608,6 +611,10 @@ def _fused(A, Y, *, scale="1/m", sign=1.0):
 
 def _bce_logits(Z, Y, *, variant):
     m = Z.shape[1]
+    if variant == "log_one_plus_exp":
+        return float(np.sum(np.log(1 + np.exp(Z)) - Y * Z) / m)
+    if variant == "mean_over_all":
+        return float(np.mean(np.logaddexp(0, Z) - Y * Z))
     if variant == "naive":
         A = _sigmoid(Z)
         return float(-np.sum(Y * np.log(A) + (1 - Y) * np.log(1 - A)) / m)
@@ -633,6 +640,7 @@ COSTS_MISTAKES = {
         mistake("sign", "J = -(1/m) Σ [...]: the minus sign makes the cost positive (eq. 16).", partial(_bce, sign=1.0)),
         mistake("missing_term", "the (1 - Y) log(1 - A) term is missing (eq. 16).",
                 partial(_bce, negative_term=False)),
+        mistake("log10", "use the natural logarithm np.log, not np.log10 (eq. 16).", partial(_bce, log=np.log10)),
     ],
     "binary_cross_entropy_seed": [
         mistake("forgot_1_over_m", "in this notebook the seed carries the 1/m of the cost: dA = (1/m)((1-Y)/(1-A) "
@@ -662,6 +670,7 @@ COSTS_MISTAKES = {
     "multilabel_cross_entropy_seed": [
         mistake("forgot_1_over_m", "the seed carries the 1/m (eq. 21).", partial(_bce_seed, scale="1")),
         mistake("sign", "dA = (1/m)((1-Y)/(1-A) - Y/A): the sign is flipped (eq. 21).", partial(_bce_seed, sign=-1.0)),
+        mistake("missing_term", "the (1-Y)/(1-A) term is missing (eq. 21).", partial(_bce_seed, negative_term=False)),
     ],
     "output_layer_dZ": [
         mistake("forgot_1_over_m", "dZ[L] = (A - Y) / m: the 1/m is missing (eq. 22).", partial(_fused, scale="1")),
@@ -682,7 +691,13 @@ COSTS_MISTAKES = {
         mistake("no_mean", "divide by m (eq. 24).", partial(_cce_logits, variant="no_mean")),
     ],
 }
-COSTS_MISTAKES["multilabel_cross_entropy_from_logits"] = COSTS_MISTAKES["binary_cross_entropy_from_logits"]
+COSTS_MISTAKES["binary_cross_entropy_from_logits"].append(
+    mistake("log_one_plus_exp", "np.log(1 + np.exp(Z)) overflows to inf once Z is large (about 710): write "
+            "softplus(Z) as np.logaddexp(0, Z), which never overflows (eq. 23).",
+            partial(_bce_logits, variant="log_one_plus_exp")))
+COSTS_MISTAKES["multilabel_cross_entropy_from_logits"] = COSTS_MISTAKES["binary_cross_entropy_from_logits"] + [
+    mistake("mean_over_all", "np.mean over all entries divides by n[L]·m; eq. (23) sums over the labels and "
+            "divides by m only.", partial(_bce_logits, variant="mean_over_all"))]
 
 CATALOGUE = {"two_layer": TWO_LAYER, "deep": DEEP, "activations": ACTIVATIONS, "costs": COSTS_MISTAKES}
 

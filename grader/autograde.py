@@ -1,0 +1,640 @@
+"""Autograde submissions in parallel, sandboxed, with verdicts the student's code cannot influence.
+
+    python grader/autograde.py [--assignment A] [--student S] [--jobs N] [--no-sandbox]   (make autograde)
+
+For every submission (grader/submitted/<student>/<assignment>/) it:
+
+1. stages a copy (the submission itself is never modified): notebooks that are not valid JSON and files over
+   ``--max-file-mb`` are left out and reported; a single notebook under another name is graded as the expected one;
+2. draws the hidden-test cases for this (student, assignment) from a course secret, so a re-run gives the same
+   cases and the same scores, and writes the inputs for the sandbox and the answers for the grader;
+3. in a worker process (one per core): nbgrader's sanitizing steps (restoring locked, deleted or retyped test
+   cells from the gradebook), then execution in the sandboxed kernel (sandbox.py) with a time limit per cell and
+   per notebook; a kernel that dies (memory, os._exit, a crash) is restarted, the cells before are replayed
+   silently and the crashing cell is recorded as failed, so the rest of the notebook is still graded;
+4. back in this process, one submission at a time: every graded test cell gets its verdict from the hidden tests'
+   records (ffnn.reference.hidden.verdict) instead of from what the kernel printed; hidden-test source that
+   student code may have echoed is redacted from every output; nbgrader's SaveAutoGrades writes the gradebook.
+
+Ends with a summary table (students, scores, failures and why) and a JSON report in grader/reports/.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import copy
+import hashlib
+import json
+import os
+import re
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import course  # noqa: E402
+import sandbox  # noqa: E402
+
+ROOT = course.ROOT
+GRADER = ROOT / "grader"
+REPORTS = GRADER / "reports"
+SECRET = GRADER / ".grading-secret"
+HIDDEN_CALL = re.compile(r"hidden_tests\(\s*[\"'](\w+)[\"']\s*,\s*(\w+)")
+
+DEFAULTS = {"cell_timeout": 60, "notebook_timeout": 600, "max_file_mb": 20, "restarts": 3}
+
+
+@dataclass
+class Job:
+    assignment: str
+    student: str
+    submitted: str          # the student's submission folder (read only)
+    work: str               # this job's scratch folder
+    slot: int = 0
+    notes: list = field(default_factory=list)
+    notebooks: list = field(default_factory=list)   # notebook names (no .ipynb) that were staged
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Course layout
+# ----------------------------------------------------------------------------------------------------------------
+
+def coursedir(config):
+    from nbgrader.coursedir import CourseDirectory
+    return CourseDirectory(config=config)
+
+
+def expected_notebooks(assignment) -> list[str]:
+    return sorted(p.stem for p in (course.SOURCE / assignment).glob("*.ipynb"))
+
+
+def hidden_functions(assignment) -> dict:
+    """{grade_id: (suite, function)} of every test cell with hidden tests in the source notebooks."""
+    import nbformat
+    found = {}
+    for name in expected_notebooks(assignment):
+        nb = nbformat.read(course.SOURCE / assignment / f"{name}.ipynb", as_version=4)
+        for cell in nb.cells:
+            meta = cell.metadata.get("nbgrader", {})
+            match = HIDDEN_CALL.search(cell.source) if meta.get("grade") else None
+            if match:
+                found[meta["grade_id"]] = (match.group(1), match.group(2))
+    return found
+
+
+def hidden_source_lines(assignment) -> list[str]:
+    """The lines of every hidden-test block, to redact them wherever student code echoed them."""
+    import nbformat
+    lines = []
+    for name in expected_notebooks(assignment):
+        for cell in nbformat.read(course.SOURCE / assignment / f"{name}.ipynb", as_version=4).cells:
+            for block in re.findall(r"### BEGIN HIDDEN TESTS\n(.*?)### END HIDDEN TESTS", cell.source, re.S):
+                lines += [line.strip() for line in block.splitlines() if len(line.strip()) >= 12]
+    return lines
+
+
+def job_seed(assignment, student) -> int:
+    """Same (student, assignment), same hidden cases: re-grading is reproducible, yet unguessable."""
+    if not SECRET.exists():
+        SECRET.write_text(secrets.token_hex(32))
+        SECRET.chmod(0o600)
+    digest = hashlib.sha256(f"{SECRET.read_text().strip()}:{assignment}:{student}".encode()).digest()
+    return int.from_bytes(digest[:8], "little")
+
+
+def discover(cdir, assignment=None, student=None) -> list[tuple[str, str, Path]]:
+    submitted = Path(cdir.root) / cdir.submitted_directory
+    found = []
+    if not submitted.is_dir():
+        return found
+    for student_dir in sorted(p for p in submitted.iterdir() if p.is_dir()):
+        if student and student_dir.name != student:
+            continue
+        for assignment_dir in sorted(p for p in student_dir.iterdir() if p.is_dir()):
+            if assignment and assignment_dir.name != assignment:
+                continue
+            if assignment_dir.name not in course.ASSIGNMENTS:
+                continue
+            found.append((assignment_dir.name, student_dir.name, assignment_dir))
+    return found
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Staging a submission (the submission itself is only read)
+# ----------------------------------------------------------------------------------------------------------------
+
+def stage(job: Job, max_file_mb: float) -> Path:
+    import nbformat
+    source = Path(job.submitted)
+    target = Path(job.work) / "submitted" / job.student / job.assignment
+    target.mkdir(parents=True, exist_ok=True)
+    expected = expected_notebooks(job.assignment)
+    extra_notebooks = []
+    for path in sorted(source.rglob("*")):
+        if not path.is_file() or path.is_symlink():
+            if path.is_symlink():
+                job.notes.append(f"ignored symbolic link {path.name}")
+            continue
+        relative = path.relative_to(source)
+        if path.stat().st_size > max_file_mb * 1024 * 1024:
+            job.notes.append(f"ignored {relative} ({path.stat().st_size / 2**20:.0f} MB > {max_file_mb} MB)")
+            continue
+        if path.suffix == ".ipynb" and len(relative.parts) == 1:
+            try:
+                nbformat.read(path, as_version=4)
+            except Exception as error:  # noqa: BLE001 - any unreadable notebook is reported the same way
+                job.notes.append(f"{relative} is not a readable notebook ({type(error).__name__}: "
+                                 f"{str(error).splitlines()[0][:160]}); it scores 0")
+                continue
+            if path.stem not in expected:
+                extra_notebooks.append(path)
+                continue
+            job.notebooks.append(path.stem)
+        destination = target / relative
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, destination)
+    missing = [name for name in expected if name not in job.notebooks]
+    if len(missing) == 1 and len(extra_notebooks) == 1 and not any("not a readable" in n for n in job.notes):
+        shutil.copyfile(extra_notebooks[0], target / f"{missing[0]}.ipynb")
+        job.notebooks.append(missing[0])
+        job.notes.append(f"graded {extra_notebooks[0].name} as {missing[0]}.ipynb (renamed notebook)")
+        missing = []
+    for name in missing:
+        if not any(name in note for note in job.notes):
+            job.notes.append(f"{name}.ipynb is missing; it scores 0")
+    return target
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Execution (worker side)
+# ----------------------------------------------------------------------------------------------------------------
+
+def _error_output(ename, evalue):
+    from nbformat.v4 import new_output
+    return new_output("error", ename=ename, evalue=evalue, traceback=[f"{ename}: {evalue}"])
+
+
+def _has_error(cell):
+    return any(o.output_type == "error" for o in cell.get("outputs", []))
+
+
+class RobustExecute:
+    """Runs a notebook cell by cell in the (sandboxed) kernel with per-cell and per-notebook time limits, and goes
+    on after a kernel death: restart, replay the cells before silently, record the crashing cell as failed."""
+
+    def __init__(self, cell_timeout, notebook_timeout, restarts, kernel_name="python3"):
+        self.cell_timeout, self.notebook_timeout = cell_timeout, notebook_timeout
+        self.restarts, self.kernel_name = restarts, kernel_name
+        self.events = []
+
+    def _client(self, nb, cwd):
+        from nbclient import NotebookClient
+        from traitlets.config import Config
+        config = Config()
+        # Unix sockets in this job's runtime folder: the sandbox has no network, and no other job can connect.
+        config.KernelManager.transport = "ipc"
+        config.KernelManager.ip = os.path.join(os.environ["JUPYTER_RUNTIME_DIR"], "kernel")
+        client = NotebookClient(nb, config=config, timeout=self.cell_timeout, kernel_name=self.kernel_name, allow_errors=True,
+                                interrupt_on_timeout=True, raise_on_iopub_timeout=False,
+                                error_on_timeout={"ename": "CellTimeoutError",
+                                                  "evalue": f"the cell ran longer than {self.cell_timeout} s",
+                                                  "traceback": [f"CellTimeoutError: the cell ran longer than "
+                                                                f"{self.cell_timeout} s"]},
+                                extra_arguments=["--HistoryManager.enabled=False",
+                                                 "--InteractiveShell.xmode=Minimal"],
+                                resources={"metadata": {"path": str(cwd)}})
+
+        def on_cell_executed(cell, cell_index, execute_reply):
+            # A timeout's error comes only in the reply: make it an output so the grade sees it.
+            if execute_reply["content"]["status"] == "error" and not _has_error(cell):
+                cell.outputs.append(_error_output(execute_reply["content"]["ename"],
+                                                  execute_reply["content"]["evalue"]))
+        client.on_cell_executed = on_cell_executed
+        return client
+
+    def run(self, nb, cwd):
+        asyncio.run(self._run(nb, cwd))
+        return nb
+
+    async def _run(self, nb, cwd):
+        from nbclient.exceptions import DeadKernelError
+        deadline = time.monotonic() + self.notebook_timeout
+        code = [i for i, c in enumerate(nb.cells) if c.cell_type == "code" and c.source.strip()]
+        crashed, position, restarts = set(), 0, 0
+        while position < len(code):
+            client = self._client(nb, cwd)
+            try:
+                async with client.async_setup_kernel():
+                    await client.async_wait_for_reply(await _ensure(client.kc.kernel_info()))
+                    for index in code[:position]:           # replay after a restart, outputs discarded
+                        if index not in crashed:
+                            client.timeout = max(1, min(self.cell_timeout, int(deadline - time.monotonic())))
+                            await client.async_execute_cell(copy.deepcopy(nb.cells[index]), index)
+                    while position < len(code):
+                        index = code[position]
+                        remaining = deadline - time.monotonic()
+                        if remaining <= 0:
+                            self._not_run(nb, code[position:], f"the notebook used up its {self.notebook_timeout} s")
+                            return
+                        client.timeout = max(1, int(min(self.cell_timeout, remaining)))
+                        try:
+                            await client.async_execute_cell(nb.cells[index], index, execution_count=position + 1)
+                        except DeadKernelError:
+                            nb.cells[index].outputs.append(_error_output(
+                                "KernelDied", "the kernel stopped while running this cell (memory limit, "
+                                "os._exit or a crash)"))
+                            self.events.append(f"kernel died in cell {index}")
+                            crashed.add(index)
+                            position += 1
+                            raise
+                        position += 1
+            except DeadKernelError:
+                restarts += 1
+                if restarts > self.restarts:
+                    self._not_run(nb, code[position:], "the kernel died too often")
+                    return
+                continue
+            except Exception as error:  # noqa: BLE001 - a kernel that cannot start or answer fails the rest
+                self.events.append(f"execution stopped: {type(error).__name__}: {error}")
+                self._not_run(nb, code[position:], f"execution stopped ({type(error).__name__})")
+                return
+
+    def _not_run(self, nb, indices, why):
+        self.events.append(f"{len(indices)} cell(s) not run: {why}")
+        for index in indices:
+            nb.cells[index].outputs = [_error_output("NotRun", f"not run: {why}")]
+
+
+async def _ensure(value):
+    if asyncio.iscoroutine(value) or isinstance(value, asyncio.Future):
+        return await value
+    return value
+
+
+def _robust_execute_preprocessor(cell_timeout, notebook_timeout, restarts, events):
+    from nbgrader.preprocessors import NbGraderPreprocessor
+
+    class SandboxedExecute(NbGraderPreprocessor):
+        def preprocess(self, nb, resources):
+            runner = RobustExecute(cell_timeout, notebook_timeout, restarts)
+            cwd = resources.get("metadata", {}).get("path") or os.getcwd()
+            runner.run(nb, cwd)
+            events.extend(runner.events)
+            return nb, resources
+    return SandboxedExecute
+
+
+def worker(spec_path: str) -> int:
+    """Run in a subprocess: sanitize + execute one staged submission; write result.json next to the spec."""
+    spec = json.loads(Path(spec_path).read_text())
+    job = Job(**spec["job"])
+    work = Path(job.work)
+    events = []
+    os.environ.update(spec["env"])
+    config = course.load_config(**{
+        "CourseDirectory.root": str(work), "CourseDirectory.source_directory": "source",
+        "CourseDirectory.submitted_directory": "submitted", "CourseDirectory.autograded_directory": "executed",
+        "CourseDirectory.feedback_directory": "feedback", "CourseDirectory.db_url": f"sqlite:///{work}/gradebook.db",
+        "OverwriteCells.add_missing_cells": True,
+        "Autograde.autograde_preprocessors": [_robust_execute_preprocessor(
+            spec["cell_timeout"], spec["notebook_timeout"], spec["restarts"], events)]})
+    from nbgrader.apps import NbGraderAPI
+    api = NbGraderAPI(coursedir=coursedir(config), config=config)
+    result = api.autograde(job.assignment, job.student, force=True, create=True)
+    status = {"success": bool(result["success"]), "events": events,
+              "error": (result.get("error") or "")[-3000:], "log": (result.get("log") or "")[-3000:]}
+    (work / "result.json").write_text(json.dumps(status))
+    return 0
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Verdicts and the gradebook (this process)
+# ----------------------------------------------------------------------------------------------------------------
+
+def _verdict_preprocessor(answers_by_suite, outputs_dir, cells, redact):
+    from nbgrader.preprocessors import NbGraderPreprocessor
+    from ffnn.grading import output_path
+    from ffnn.reference.hidden import verdict
+
+    class ApplyHiddenVerdicts(NbGraderPreprocessor):
+        """Each graded test cell passes only if the trusted verdict of its hidden tests passes and the cell
+        raised nothing; its outputs are rewritten so that nothing the kernel printed can award points."""
+
+        def preprocess(self, nb, resources):
+            for cell in nb.cells:
+                for output in cell.get("outputs", []):
+                    _redact(output, redact)
+                meta = cell.metadata.get("nbgrader", {})
+                if not meta.get("grade") or cell.cell_type != "code":
+                    continue
+                kept = [o for o in cell.outputs if o.output_type in ("stream", "display_data", "error")
+                        and not (o.output_type == "stream" and o.name == "stderr")]
+                errors = [o for o in kept if o.output_type == "error"]
+                kept = [o for o in kept if o.output_type != "error"]
+                passed, message = True, ""
+                if meta["grade_id"] in cells:
+                    suite, name = cells[meta["grade_id"]]
+                    record = None
+                    path = output_path(outputs_dir, suite, name)
+                    if path.exists():
+                        try:
+                            record = json.loads(path.read_text())
+                        except ValueError:
+                            record = None
+                    passed, message = verdict(answers_by_suite[suite], name, record)
+                if errors:
+                    kept.append(errors[0])
+                elif not passed:
+                    kept.append(_error_output("HiddenTestFailure", message))
+                cell.outputs = kept
+            return nb, resources
+    return ApplyHiddenVerdicts
+
+
+def _redact(output, lines):
+    def clean(text):
+        for line in lines:
+            if line in text:
+                text = text.replace(line, "[hidden test code removed]")
+        return text
+    if output.get("output_type") == "stream":
+        output["text"] = clean(output.get("text", ""))
+    elif output.get("output_type") == "error":
+        output["evalue"] = clean(output.get("evalue", ""))
+        output["traceback"] = [clean(t) for t in output.get("traceback", [])]
+    else:
+        for key, value in list(output.get("data", {}).items()):
+            if isinstance(value, str):
+                output["data"][key] = clean(value)
+
+
+def record_grades(config, job: Job, answers_by_suite, outputs_dir, executed_dir):
+    """nbgrader's grade-saving steps on the executed notebooks, with our verdicts, into the main gradebook."""
+    from nbclient import NotebookClient  # noqa: F401 - same environment as the worker
+    from nbconvert.preprocessors import ClearMetadataPreprocessor
+    from nbgrader.apps import NbGraderAPI
+    from nbgrader.preprocessors import AssignLatePenalties, CheckCellMetadata, LimitOutput, SaveAutoGrades
+    staged = Path(job.work) / "graded-input" / job.student / job.assignment
+    staged.mkdir(parents=True, exist_ok=True)
+    if executed_dir.is_dir():
+        for path in executed_dir.iterdir():
+            if path.is_file():
+                shutil.copyfile(path, staged / path.name)
+    timestamp = Path(job.submitted) / "timestamp.txt"
+    if timestamp.exists():
+        shutil.copyfile(timestamp, staged / "timestamp.txt")
+    verdicts = _verdict_preprocessor(answers_by_suite, outputs_dir, hidden_functions(job.assignment),
+                                     hidden_source_lines(job.assignment))
+    merged = copy.deepcopy(config)
+    merged["CourseDirectory"]["submitted_directory"] = str(Path(job.work) / "graded-input")
+    merged["Autograde"]["sanitize_preprocessors"] = []
+    merged["Autograde"]["autograde_preprocessors"] = [verdicts, ClearMetadataPreprocessor, LimitOutput,
+                                                      SaveAutoGrades, AssignLatePenalties, CheckCellMetadata]
+    api = NbGraderAPI(coursedir=coursedir(merged), config=merged)
+    return api.autograde(job.assignment, job.student, force=True, create=True)
+
+
+def scores(config, assignment, student):
+    from nbgrader.api import Gradebook, MissingEntry
+    with Gradebook(coursedir(config).db_url, coursedir(config).course_id) as gradebook:
+        try:
+            submission = gradebook.find_submission(assignment, student)
+        except MissingEntry:
+            return None
+        return submission.score, submission.max_score
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# The run
+# ----------------------------------------------------------------------------------------------------------------
+
+def template_gradebooks(config, assignments, scratch: Path) -> dict:
+    """A gradebook per assignment with only its definition (cells, points), for workers to copy."""
+    from nbgrader.apps import NbGraderAPI
+    templates = {}
+    for assignment in assignments:
+        root = scratch / f"template-{assignment}"
+        (root / "source").mkdir(parents=True)
+        shutil.copytree(course.SOURCE / assignment, root / "source" / assignment)
+        overrides = copy.deepcopy(config)
+        overrides["CourseDirectory"]["root"] = str(root)
+        overrides["CourseDirectory"]["source_directory"] = "source"
+        overrides["CourseDirectory"]["release_directory"] = "release"
+        overrides["CourseDirectory"]["db_url"] = f"sqlite:///{root}/gradebook.db"
+        result = NbGraderAPI(coursedir=coursedir(overrides), config=overrides).generate_assignment(assignment)
+        if not result["success"]:
+            raise SystemExit(f"autograde: cannot read the assignment {assignment}: {result.get('error')}")
+        templates[assignment] = root / "gradebook.db"
+    return templates
+
+
+def ensure_assignments_in_gradebook(config, assignments):
+    """The main gradebook must know each assignment (as `make release` records it); add what is missing."""
+    from nbgrader.api import Gradebook, MissingEntry
+    from nbgrader.apps import NbGraderAPI
+    missing = []
+    with Gradebook(coursedir(config).db_url, coursedir(config).course_id) as gradebook:
+        for assignment in assignments:
+            try:
+                gradebook.find_assignment(assignment)
+            except MissingEntry:
+                missing.append(assignment)
+    if missing:
+        with tempfile.TemporaryDirectory() as scratch:
+            overrides = copy.deepcopy(config)
+            overrides["CourseDirectory"]["release_directory"] = scratch
+            api = NbGraderAPI(coursedir=coursedir(overrides), config=overrides)
+            for assignment in missing:
+                result = api.generate_assignment(assignment)
+                if not result["success"]:
+                    raise SystemExit(f"autograde: cannot add {assignment} to the gradebook: {result.get('error')}")
+
+
+def prepare(job: Job, template: Path, options, use_sandbox: bool) -> dict:
+    """Stage the submission, write the hidden cases, and describe the worker's run."""
+    from ffnn.reference.hidden import build, split
+    work = Path(job.work)
+    stage(job, options.max_file_mb)
+    shutil.copytree(course.SOURCE / job.assignment, work / "source" / job.assignment)
+    shutil.copyfile(template, work / "gradebook.db")
+    cells = hidden_functions(job.assignment)
+    by_suite = {}
+    for suite, name in cells.values():
+        by_suite.setdefault(suite, []).append(name)
+    seed = job_seed(job.assignment, job.student)
+    inputs, answers = {}, {}
+    for suite, names in by_suite.items():
+        inputs[suite], answers[suite] = split(build(suite, names, seed=seed + sum(map(ord, suite))))
+    hidden = work / "hidden"
+    (hidden / "outputs").mkdir(parents=True)
+    (hidden / "cases.json").write_text(json.dumps(inputs))
+    (hidden / "cases.json").chmod(0o644)
+    hidden.chmod(0o755)
+    (work / "answers.json").write_text(json.dumps(answers))
+    runtime = Path(tempfile.mkdtemp(prefix="ffnn-runtime-", dir=work))
+    env = {**course.NOTEBOOK_ENV, "JUPYTER_RUNTIME_DIR": str(runtime), "FFNN_SANDBOX_RUNTIME": str(runtime),
+           "FFNN_HIDDEN_CASES": str(hidden / "cases.json"), "FFNN_HIDDEN_OUTPUT": str(hidden / "outputs"),
+           "FFNN_SANDBOX_SLOT": str(job.slot)}
+    if use_sandbox:
+        env["JUPYTER_PATH"] = str(sandbox.kernelspec_dir())
+    spec = {"job": asdict(job), "env": env, "cell_timeout": options.cell_timeout,
+            "notebook_timeout": options.notebook_timeout, "restarts": DEFAULTS["restarts"]}
+    (work / "spec.json").write_text(json.dumps(spec))
+    return spec
+
+
+class Progress:
+    def __init__(self, total):
+        self.total, self.done, self.start = total, 0, time.monotonic()
+        self.tty = sys.stdout.isatty()
+
+    def update(self, line):
+        self.done += 1
+        width = 30
+        filled = int(width * self.done / max(self.total, 1))
+        bar = "#" * filled + "-" * (width - filled)
+        elapsed = time.monotonic() - self.start
+        text = f"[{bar}] {self.done}/{self.total} {elapsed:6.1f} s  {line}"
+        print(("\r" + text.ljust(110)) if self.tty else text, end="" if self.tty else "\n", flush=True)
+
+    def close(self):
+        if self.tty:
+            print()
+
+
+def run(options) -> int:
+    config = course.load_config()
+    if options.db_url:
+        config["CourseDirectory"]["db_url"] = options.db_url
+    for option, key in (("submitted", "submitted_directory"), ("autograded", "autograded_directory")):
+        if getattr(options, option):
+            config["CourseDirectory"][key] = str(Path(getattr(options, option)).resolve())
+    cdir = coursedir(config)
+    use_sandbox = not options.no_sandbox
+    if use_sandbox:
+        ok, why = sandbox.available()
+        if not ok:
+            print(f"autograde: the sandbox is not available: {why}.\n  Refusing to run student code without it; "
+                  f"pass --no-sandbox only for trusted submissions.", file=sys.stderr)
+            return 2
+    submissions = discover(cdir, options.assignment, options.student)
+    if not submissions:
+        where = Path(cdir.root) / cdir.submitted_directory
+        print(f"autograde: no submissions in {where} for assignment={options.assignment or 'any'} "
+              f"student={options.student or 'any'} (run `make collect` first).")
+        return 1
+    assignments = sorted({a for a, _, _ in submissions})
+    ensure_assignments_in_gradebook(config, assignments)
+    jobs_n = max(1, options.jobs or os.cpu_count() or 1)
+    scratch = Path(tempfile.mkdtemp(prefix="ffnn-autograde-"))
+    scratch.chmod(0o755)
+    templates = template_gradebooks(config, assignments, scratch)
+    report = {"started": time.strftime("%Y-%m-%dT%H:%M:%S"), "jobs": jobs_n, "sandbox": use_sandbox,
+              "submissions": []}
+    print(f"autograde: {len(submissions)} submission(s), {jobs_n} in parallel, sandbox "
+          f"{'on' if use_sandbox else 'OFF'}")
+    progress = Progress(len(submissions))
+    pending = [Job(a, s, str(path), str(scratch / f"{s}--{a}")) for a, s, path in submissions]
+    running = {}
+    free_slots = list(range(jobs_n))
+    try:
+        while pending or running:
+            while pending and free_slots:
+                job = pending.pop(0)
+                job.slot = free_slots.pop(0)
+                Path(job.work).mkdir(parents=True)
+                spec = prepare(job, templates[job.assignment], options, use_sandbox)
+                log = open(Path(job.work) / "worker.log", "w")
+                process = subprocess.Popen([sys.executable, __file__, "worker", str(Path(job.work) / "spec.json")],
+                                           stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+                running[process] = (job, time.monotonic(), log)
+                del spec
+            time.sleep(0.05)
+            for process in [p for p in running if p.poll() is not None or
+                            time.monotonic() - running[p][1] > options.notebook_timeout * 1.5 + 60]:
+                job, started, log = running.pop(process)
+                if process.poll() is None:
+                    os.killpg(process.pid, signal.SIGKILL)
+                    process.wait()
+                    job.notes.append("the worker exceeded the wall-clock cap and was stopped")
+                log.close()
+                free_slots.append(job.slot)
+                entry = finish(config, job, time.monotonic() - started)
+                report["submissions"].append(entry)
+                total = "-" if entry["score"] is None else f"{entry['score']:g}/{entry['max_score']:g}"
+                progress.update(f"{job.student} {job.assignment} {total}")
+    finally:
+        progress.close()
+        for process, (job, _, log) in running.items():
+            os.killpg(process.pid, signal.SIGKILL)
+        if not options.keep:
+            shutil.rmtree(scratch, ignore_errors=True)
+    print_summary(report)
+    REPORTS.mkdir(parents=True, exist_ok=True)
+    path = REPORTS / f"autograde-{time.strftime('%Y%m%d-%H%M%S')}.json"
+    path.write_text(json.dumps(report, indent=1))
+    print(f"\nautograde: gradebook {cdir.db_url}\n           autograded notebooks in "
+          f"{Path(cdir.root) / cdir.autograded_directory}\n           report {path}")
+    return 0 if all(e["graded"] for e in report["submissions"]) else 1
+
+
+def finish(config, job: Job, seconds: float) -> dict:
+    work = Path(job.work)
+    result = {}
+    if (work / "result.json").exists():
+        result = json.loads((work / "result.json").read_text())
+    job.notes += result.get("events", [])
+    if result and not result.get("success"):
+        job.notes.append("nbgrader could not autograde: " + (result.get("error") or result.get("log") or "")[-300:])
+    answers = json.loads((work / "answers.json").read_text())
+    executed = work / "executed" / job.student / job.assignment
+    graded = record_grades(config, job, answers, work / "hidden" / "outputs", executed)
+    if not graded["success"]:
+        job.notes.append("recording the grades failed: " + (graded.get("error") or "")[-300:])
+    score = scores(config, job.assignment, job.student)
+    return {"assignment": job.assignment, "student": job.student, "graded": bool(graded["success"]),
+            "score": None if score is None else score[0], "max_score": None if score is None else score[1],
+            "seconds": round(seconds, 1), "notes": job.notes}
+
+
+def print_summary(report):
+    rows = [(e["student"], e["assignment"],
+             "-" if e["score"] is None else f"{e['score']:g} / {e['max_score']:g}",
+             f"{e['seconds']:.0f} s", "; ".join(e["notes"]) or "ok") for e in report["submissions"]]
+    headers = ("student", "assignment", "score", "time", "notes")
+    widths = [max(len(str(r[i])) for r in rows + [headers]) for i in range(4)]
+    print()
+    print("  ".join(h.ljust(w) for h, w in zip(headers, widths)) + "  notes")
+    print("  ".join("-" * w for w in widths) + "  -----")
+    for row in rows:
+        print("  ".join(str(v).ljust(w) for v, w in zip(row, widths)) + "  " + row[4][:300])
+
+
+def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["worker"]:
+        return worker(argv[1])
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--assignment", default=None)
+    parser.add_argument("--student", default=None)
+    parser.add_argument("--jobs", type=int, default=None, help="parallel workers (default: all cores)")
+    parser.add_argument("--db-url", default=None, help="gradebook (default: nbgrader_config.py's)")
+    parser.add_argument("--submitted", default=None, help="submissions folder (default: grader/submitted)")
+    parser.add_argument("--autograded", default=None, help="output folder (default: grader/autograded)")
+    parser.add_argument("--cell-timeout", type=int, default=DEFAULTS["cell_timeout"])
+    parser.add_argument("--notebook-timeout", type=int, default=DEFAULTS["notebook_timeout"])
+    parser.add_argument("--max-file-mb", type=float, default=DEFAULTS["max_file_mb"])
+    parser.add_argument("--no-sandbox", action="store_true", help="run student code unconfined (trusted only)")
+    parser.add_argument("--keep", action="store_true", help="keep the scratch folders (for debugging)")
+    return run(parser.parse_args(argv))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,435 @@
+"""The instructor's steps, one command each (the Makefile's release, collect, feedback, grades, roster targets).
+
+    python grader/instructor.py release                       # validate, generate, check, build dist/ bundles
+    python grader/instructor.py collect [--zip downloads.zip] # from nbgrader's exchange, or an LMS download
+    python grader/instructor.py feedback [--assignment A]     # HTML feedback without hidden tests
+    python grader/instructor.py grades                        # CSV export + an at-a-glance report
+    python grader/instructor.py roster students.csv           # import the class list into the gradebook
+
+Autograding is grader/autograde.py (make autograde). All paths come from grader/nbgrader_config.py, so every
+command works from any directory. Nothing here deletes or overwrites a student's submission: a re-collected file
+that differs moves the older copy to a dated `.previous/` folder first.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import csv
+import io
+import json
+import re
+import shutil
+import sys
+import tempfile
+import time
+import zipfile
+from collections import Counter, defaultdict
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import course  # noqa: E402
+
+import os  # noqa: E402
+
+ROOT = course.ROOT
+DIST = Path(os.environ.get("FFNN_DIST", ROOT / "dist"))
+GRADES = Path(os.environ.get("FFNN_GRADES", ROOT / "grader" / "grades"))
+
+
+def coursedir(config):
+    from nbgrader.coursedir import CourseDirectory
+    return CourseDirectory(config=config)
+
+
+def api(config):
+    from nbgrader.apps import NbGraderAPI
+    return NbGraderAPI(coursedir=coursedir(config), config=config)
+
+
+def _path(config, key) -> Path:
+    cdir = coursedir(config)
+    return Path(cdir.root) / getattr(cdir, key)
+
+
+# ------------------------------------------------------------------------------------------------- release
+
+BUNDLE_README = """# {assignment}
+
+Feedforward Neural Networks in Depth, assignment {assignment}.
+
+1. Python 3.11 or newer:  python3 -m venv .venv && .venv/bin/pip install -r requirements.txt
+2. .venv/bin/jupyter lab {assignment}.ipynb
+3. Replace every `raise NotImplementedError()` with your code; the test cell under each answer tells you what is
+   right and what to fix. Submit {assignment}.ipynb.
+
+`ffnn/` is the course's helper package (data sets, plots, the checker); it must stay next to the notebook.
+"""
+
+
+def student_package_files():
+    """The files of the student-facing package: ffnn without the reference implementation or caches."""
+    package = ROOT / "shared" / "ffnn"
+    for path in sorted(package.rglob("*")):
+        relative = path.relative_to(package)
+        if path.is_file() and relative.parts[0] != "reference" and "__pycache__" not in relative.parts:
+            yield path, Path("ffnn") / relative
+
+
+def build_bundle(assignment, destination: Path, release_dir: Path = course.RELEASE) -> Path:
+    """dist/<assignment>.zip: the student notebook, the student-facing package, requirements and a README."""
+    destination.mkdir(parents=True, exist_ok=True)
+    target = destination / f"{assignment}.zip"
+    partial = target.with_suffix(".zip.partial")
+    with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as bundle:
+        folder = release_dir / assignment
+        for path in sorted(folder.rglob("*")):
+            if path.is_file() and ".ipynb_checkpoints" not in path.parts:
+                bundle.write(path, f"{assignment}/{path.relative_to(folder)}")
+        for path, name in student_package_files():
+            bundle.write(path, f"{assignment}/{name}")
+        bundle.write(ROOT / "requirements.txt", f"{assignment}/requirements.txt")
+        bundle.writestr(f"{assignment}/README.md", BUNDLE_README.format(assignment=assignment))
+    partial.replace(target)
+    return target
+
+
+def release(options) -> int:
+    config = course.load_config()
+    failures = []
+    for assignment in options.assignments:
+        results = course.validate(course.source_notebook(assignment))
+        bad = {k: len(v) for k, v in results.items() if v}
+        print(f"release: {assignment}: source notebook {'passes every test' if not bad else f'FAILS {bad}'}")
+        if bad:
+            failures.append(assignment)
+    if failures:
+        print(f"release: stopped: fix the source notebooks of {failures} first (their tests must pass).",
+              file=sys.stderr)
+        return 1
+    grader = api(config)
+    release_dir = _path(config, "release_directory")
+    for assignment in options.assignments:
+        result = grader.generate_assignment(assignment, force=True, create=True)
+        if not result["success"]:
+            print(f"release: generate_assignment {assignment} failed:\n{result.get('error')}", file=sys.stderr)
+            return 1
+        print(f"release: {assignment}: student version {course.release_notebook(assignment, release_dir)}")
+    for assignment in options.assignments:
+        student_path = course.release_notebook(assignment, release_dir)
+        with tempfile.TemporaryDirectory() as scratch:
+            student = Path(scratch) / f"{assignment}.ipynb"
+            shutil.copy(student_path, student)
+            results = course.validate(student)
+        import nbformat
+        graded = [c for c in nbformat.read(student_path, as_version=4).cells
+                  if c.metadata.get("nbgrader", {}).get("grade")]
+        failed = len(results.get("failed", []))
+        print(f"release: {assignment}: the student version fails {failed} of {len(graded)} graded tests")
+        if failed != len(graded):
+            print(f"release: stopped: a test of {student_path} passes without an answer.", file=sys.stderr)
+            return 1
+    for assignment in options.assignments:
+        bundle = build_bundle(assignment, DIST, release_dir)
+        print(f"release: {assignment}: bundle {bundle} ({bundle.stat().st_size // 1024} KiB)")
+    print(f"release: done. Gradebook {coursedir(config).db_url}")
+    return 0
+
+
+# ------------------------------------------------------------------------------------------------- collect
+
+ZIP_PATTERN_HELP = """LMS download: any folder layout; each notebook file name must contain the student id and the
+notebook name, the id first: <student id>_<notebook>.ipynb, e.g. jdoe42_01_two_layer_network.ipynb. Characters
+the LMS adds around them are ignored (jdoe42_late_01_two_layer_network-1.ipynb, 'jdoe42_01_two_layer_network (2)
+.ipynb'). The student id is the text before the first '_' (letters, digits, '.', '-'). Files that do not match are
+listed, not dropped: nothing is deleted."""
+
+
+def match_zip_name(name, notebooks):
+    """(student, notebook) for an LMS file name, or None."""
+    base = Path(name).name
+    if not base.endswith(".ipynb") or base.startswith("."):
+        return None
+    for notebook in sorted(notebooks, key=len, reverse=True):
+        if notebook in base:
+            head = base.split(notebook, 1)[0]
+            student = re.match(r"^([A-Za-z0-9.\-]+)_", head)
+            if student:
+                return student.group(1), notebook
+    return None
+
+
+def _keep_previous(destination: Path):
+    """Move an existing submission file aside (dated) instead of overwriting it."""
+    if destination.exists():
+        previous = destination.parent / ".previous" / time.strftime("%Y%m%d-%H%M%S")
+        previous.mkdir(parents=True, exist_ok=True)
+        shutil.move(str(destination), previous / destination.name)
+
+
+def collect_zip(config, archive: Path) -> int:
+    if not archive.is_file():
+        print(f"collect: no such file {archive}; give the LMS download with ZIP=<path>.", file=sys.stderr)
+        return 2
+    submitted = _path(config, "submitted_directory")
+    notebooks = {name: assignment for assignment in course.ASSIGNMENTS
+                 for name in [p.stem for p in (course.SOURCE / assignment).glob("*.ipynb")]}
+    unmatched, collected = [], Counter()
+    try:
+        bundle = zipfile.ZipFile(archive)
+    except zipfile.BadZipFile as error:
+        print(f"collect: {archive} is not a zip file ({error}).", file=sys.stderr)
+        return 2
+    with bundle:
+        for info in bundle.infolist():
+            if info.is_dir():
+                continue
+            found = match_zip_name(info.filename, notebooks)
+            if not found:
+                unmatched.append(info.filename)
+                continue
+            student, notebook = found
+            assignment = notebooks[notebook]
+            folder = submitted / student / assignment
+            folder.mkdir(parents=True, exist_ok=True)
+            destination = folder / f"{notebook}.ipynb"
+            data = bundle.read(info)
+            if destination.exists() and destination.read_bytes() == data:
+                continue
+            _keep_previous(destination)
+            destination.write_bytes(data)
+            stamp = time.strftime("%Y-%m-%d %H:%M:%S", (*info.date_time, 0, 0, -1)) + " UTC"
+            (folder / "timestamp.txt").write_text(stamp)
+            collected[assignment] += 1
+    for assignment, count in sorted(collected.items()):
+        print(f"collect: {assignment}: {count} notebook(s) into {submitted}")
+    if unmatched:
+        print(f"collect: {len(unmatched)} file(s) did not match <student id>_<notebook>.ipynb and were NOT "
+              f"collected (they are still in {archive}):")
+        for name in unmatched:
+            print(f"  {name}")
+    if not collected and not unmatched:
+        print("collect: nothing new in the archive.")
+    return 0
+
+
+def collect_exchange(config, assignments) -> int:
+    grader = api(config)
+    if getattr(grader, "exchange_missing", False):
+        print(f"collect: nbgrader's exchange ({grader.exchange_root}) does not exist; collect from an LMS "
+              f"download with `make collect ZIP=downloads.zip` instead.", file=sys.stderr)
+        return 2
+    status = 0
+    for assignment in assignments:
+        result = grader.collect(assignment)
+        ok = result["success"]
+        status |= not ok
+        print(f"collect: {assignment}: {'ok' if ok else 'FAILED'}")
+        if not ok:
+            print(result.get("error") or result.get("log"), file=sys.stderr)
+    return status
+
+
+# ------------------------------------------------------------------------------------------------ feedback
+
+def _feedback_preprocessors():
+    from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
+    from nbgrader.preprocessors import ClearHiddenTests, GetGrades, NbGraderPreprocessor
+
+    class ShortTracebacks(NbGraderPreprocessor):
+        """Errors as 'Name: message' only: a traceback would show the test cell's lines around the failure."""
+
+        def preprocess_cell(self, cell, resources, index):
+            for output in cell.get("outputs", []):
+                if output.get("output_type") == "error":
+                    output["traceback"] = [f"{output.get('ename', 'Error')}: {output.get('evalue', '')}"]
+            return cell, resources
+
+    return [GetGrades, ClearHiddenTests, ShortTracebacks, CSSHTMLHeaderPreprocessor]
+
+
+def feedback(options) -> int:
+    config = course.load_config()
+    config["GenerateFeedback"]["preprocessors"] = _feedback_preprocessors()
+    config["ClearHiddenTests"]["enforce_metadata"] = False
+    grader = api(config)
+    autograded = _path(config, "autograded_directory")
+    pairs = sorted((a.name, s.name) for s in autograded.iterdir() if s.is_dir() for a in s.iterdir()
+                   if a.is_dir() and (not options.assignment or a.name == options.assignment)) \
+        if autograded.is_dir() else []
+    if not pairs:
+        print(f"feedback: nothing autograded in {autograded} (run `make autograde` first).")
+        return 1
+    status = 0
+    for assignment, student in pairs:
+        result = grader.generate_feedback(assignment, student, force=True)
+        status |= not result["success"]
+        if not result["success"]:
+            print(f"feedback: {student} {assignment} FAILED: {(result.get('error') or '')[-500:]}", file=sys.stderr)
+    print(f"feedback: {len(pairs)} submission(s) -> {_path(config, 'feedback_directory')}")
+    return status
+
+
+# -------------------------------------------------------------------------------------------------- grades
+
+def grades(options) -> int:
+    from nbgrader.api import Gradebook
+    import nbformat
+    config = course.load_config()
+    GRADES.mkdir(parents=True, exist_ok=True)
+    csv_path = GRADES / "grades.csv"
+    cdir = coursedir(config)
+    rows, totals, cell_passes, cell_counts = [], defaultdict(list), defaultdict(int), defaultdict(int)
+    with Gradebook(cdir.db_url, cdir.course_id) as gradebook:
+        for assignment in gradebook.assignments:
+            for submission in assignment.submissions:
+                rows.append({"assignment": assignment.name, "student_id": submission.student.id,
+                             "last_name": submission.student.last_name or "",
+                             "first_name": submission.student.first_name or "",
+                             "email": submission.student.email or "", "score": submission.score,
+                             "max_score": submission.max_score, "late_seconds": submission.total_seconds_late})
+                totals[assignment.name].append(submission.score)
+                for notebook in submission.notebooks:
+                    for grade in notebook.grades:
+                        key = (assignment.name, grade.name)
+                        cell_counts[key] += 1
+                        cell_passes[key] += grade.score >= grade.max_score
+    with open(csv_path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=["assignment", "student_id", "last_name", "first_name", "email",
+                                                    "score", "max_score", "late_seconds"])
+        writer.writeheader()
+        writer.writerows(rows)
+    mistakes = Counter()
+    autograded = _path(config, "autograded_directory")
+    for path in autograded.glob("*/*/*.ipynb") if autograded.is_dir() else []:
+        for cell in nbformat.read(path, as_version=4).cells:
+            if not cell.metadata.get("nbgrader", {}).get("grade"):
+                continue
+            for output in cell.get("outputs", []):
+                if output.get("output_type") == "error":
+                    for line in output.get("evalue", "").splitlines():
+                        if line.startswith("Likely mistake:"):
+                            mistakes[line[len("Likely mistake:"):].strip()] += 1
+    report = write_report(totals, cell_passes, cell_counts, mistakes)
+    print(f"grades: {len(rows)} submission(s) -> {csv_path}\ngrades: report -> {report}")
+    for assignment, scores in sorted(totals.items()):
+        mean = sum(scores) / len(scores)
+        print(f"  {assignment}: {len(scores)} submissions, mean {mean:.1f}")
+    return 0
+
+
+def write_report(totals, cell_passes, cell_counts, mistakes) -> Path:
+    import base64
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from ffnn.plots import PALETTE
+    parts = ["<html><head><meta charset='utf-8'><title>Grades</title><style>body{font-family:sans-serif;"
+             "max-width:60em;margin:2em auto}table{border-collapse:collapse}td,th{border:1px solid #ccc;"
+             "padding:.2em .6em;text-align:right}th{background:#eee}td:first-child{text-align:left}</style></head>"
+             "<body><h1>Grades at a glance</h1>"]
+    for assignment, scores in sorted(totals.items()):
+        fig, ax = plt.subplots(figsize=(6, 2.6), layout="constrained")
+        ax.hist(scores, bins=min(20, max(5, len(set(scores)))), color=PALETTE[0], edgecolor="white")
+        ax.set_xlabel("total score")
+        ax.set_ylabel("students")
+        ax.set_title(f"{assignment}: distribution of totals (n = {len(scores)})")
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png", dpi=100)
+        plt.close(fig)
+        parts.append(f"<h2>{assignment}</h2><img alt='histogram of totals' src='data:image/png;base64,"
+                     f"{base64.b64encode(buffer.getvalue()).decode()}'>")
+        cells = sorted((k[1], cell_passes[k], cell_counts[k]) for k in cell_counts if k[0] == assignment)
+        parts.append("<table><tr><th>graded cell</th><th>pass rate</th><th>passed</th><th>submissions</th></tr>")
+        for name, passed, count in sorted(cells, key=lambda c: c[1] / max(c[2], 1)):
+            parts.append(f"<tr><td>{name}</td><td>{passed / max(count, 1):.0%}</td><td>{passed}</td>"
+                         f"<td>{count}</td></tr>")
+        parts.append("</table>")
+    parts.append("<h2>Most frequent named mistakes</h2><table><tr><th>mistake</th><th>times</th></tr>")
+    for text, count in mistakes.most_common(20):
+        parts.append(f"<tr><td style='text-align:left'>{text}</td><td>{count}</td></tr>")
+    parts.append("</table></body></html>")
+    path = GRADES / "report.html"
+    path.write_text("\n".join(parts), encoding="utf-8")
+    return path
+
+
+# -------------------------------------------------------------------------------------------------- roster
+
+ROSTER_COLUMNS = ("id", "first_name", "last_name", "email", "lms_user_id")
+
+
+def read_roster(path: Path) -> list[dict]:
+    """Students from a CSV with a header row; 'id' is required. Raises SystemExit naming the problem."""
+    if not path.is_file():
+        raise SystemExit(f"roster: no such file {path}.")
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise SystemExit(f"roster: {path} is not UTF-8 text ({error}); save it as CSV UTF-8.") from None
+    reader = csv.DictReader(io.StringIO(text))
+    header = [h.strip() for h in (reader.fieldnames or [])]
+    if "id" not in header:
+        raise SystemExit(f"roster: {path} needs a header row with an 'id' column (and optionally "
+                         f"{', '.join(ROSTER_COLUMNS[1:])}); found {header or 'no header'}.")
+    unknown = [h for h in header if h not in ROSTER_COLUMNS]
+    if unknown:
+        raise SystemExit(f"roster: unknown column(s) {unknown} in {path}; allowed: {', '.join(ROSTER_COLUMNS)}.")
+    students, seen = [], {}
+    for line, row in enumerate(reader, start=2):
+        if None in row:
+            raise SystemExit(f"roster: line {line} of {path} has more fields than the header.")
+        row = {k.strip(): (v or "").strip() for k, v in row.items()}
+        if not row["id"]:
+            raise SystemExit(f"roster: line {line} of {path} has an empty id.")
+        if not re.fullmatch(r"[A-Za-z0-9.\-_@]+", row["id"]):
+            raise SystemExit(f"roster: line {line}: id {row['id']!r} may only use letters, digits and . - _ @.")
+        if row["id"] in seen:
+            raise SystemExit(f"roster: id {row['id']!r} appears on lines {seen[row['id']]} and {line}.")
+        seen[row["id"]] = line
+        students.append(row)
+    return students
+
+
+def roster(options) -> int:
+    from nbgrader.api import Gradebook
+    students = read_roster(Path(options.csv))
+    config = course.load_config()
+    cdir = coursedir(config)
+    with Gradebook(cdir.db_url, cdir.course_id) as gradebook:
+        for student in students:
+            fields = {k: v or None for k, v in student.items() if k != "id"}
+            gradebook.update_or_create_student(student["id"], **fields)
+    print(f"roster: {len(students)} student(s) imported into {cdir.db_url}")
+    return 0
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = parser.add_subparsers(dest="command", required=True)
+    release_parser = commands.add_parser("release")
+    release_parser.add_argument("assignments", nargs="*", default=course.ASSIGNMENTS)
+    collect_parser = commands.add_parser("collect", epilog=ZIP_PATTERN_HELP)
+    collect_parser.add_argument("--zip", default=None, help="an LMS download (see below)")
+    collect_parser.add_argument("assignments", nargs="*", default=course.ASSIGNMENTS)
+    feedback_parser = commands.add_parser("feedback")
+    feedback_parser.add_argument("--assignment", default=None)
+    commands.add_parser("grades")
+    roster_parser = commands.add_parser("roster")
+    roster_parser.add_argument("csv")
+    options = parser.parse_args(argv)
+    if options.command == "release":
+        return release(options)
+    if options.command == "collect":
+        config = course.load_config()
+        return collect_zip(config, Path(options.zip)) if options.zip else collect_exchange(config, options.assignments)
+    if options.command == "feedback":
+        return feedback(options)
+    if options.command == "grades":
+        return grades(options)
+    return roster(options)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

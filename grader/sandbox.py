@@ -1,0 +1,234 @@
+"""The grading kernel's sandbox: student code runs under resource limits in a file-system jail.
+
+nbgrader starts the kernel named in the notebook ("python3"). While grading, ``kernelspec_dir()`` comes first on
+JUPYTER_PATH, so "python3" resolves to this module's launcher. The launcher (still the grader's user) builds a
+bubblewrap jail and execs the real kernel inside it as an unprivileged user, under prlimit:
+
+- visible, read-only: the system libraries, the Python installation, the course environment's packages and the
+  student-facing part of the course package (``ffnn`` without ``ffnn/reference``, which is hidden by an empty
+  tmpfs), plus, when set, the hidden-test cases of this run (inputs only, no expected outputs);
+- writable: a private, empty working directory (the kernel's cwd and HOME), the kernel's IPC socket directory
+  and, when set, the directory where hidden tests write the student's outputs;
+- invisible: everything else, so solutions/, the gradebook, grader/, other submissions, the exchange and the
+  autograded notebook (which holds the hidden tests' source) cannot be read or written;
+- no network (a new network namespace; the kernel talks to nbgrader over Unix sockets, ``transport = "ipc"``);
+- limits: address space, CPU seconds, processes (as a uid of its own per worker slot, so a fork bomb in one
+  sandbox cannot starve another), file size, open files. The wall-clock cap is the executor's (autograde.py).
+
+``python grader/sandbox.py check`` reports whether the machine can sandbox (bubblewrap and prlimit present, user
+namespaces allowed).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGE = ROOT / "shared" / "ffnn"
+
+#: Default limits of one grading kernel; environment variables FFNN_SANDBOX_<NAME> override them.
+LIMITS = {
+    "MEMORY_MB": 3072,      # address space; NumPy raises MemoryError beyond it
+    "CPU_SECONDS": 600,     # CPU time of the kernel (the executor's wall-clock cap is usually hit first)
+    "PROCESSES": 256,       # tasks (processes and threads) of the sandbox's uid
+    "FILE_MB": 64,          # largest file the kernel may write
+    "OPEN_FILES": 256,
+}
+BASE_UID = 61000  # sandbox uids: BASE_UID + worker slot; they own nothing outside the jail
+
+
+def limit(name: str) -> int:
+    return int(os.environ.get(f"FFNN_SANDBOX_{name}", LIMITS[name]))
+
+
+def available() -> tuple[bool, str]:
+    """Whether this machine can run the sandbox, and why not."""
+    for tool in ("bwrap", "prlimit", "setpriv"):
+        if shutil.which(tool) is None:
+            package = {"bwrap": "bubblewrap", "prlimit": "util-linux", "setpriv": "util-linux"}[tool]
+            return False, f"'{tool}' is missing: install Debian's {package} (apt-get install -y {package})"
+    probe = subprocess.run(["bwrap", "--unshare-net", "--unshare-pid", "--ro-bind", "/", "/", "--", "/bin/true"],
+                           capture_output=True, text=True)
+    if probe.returncode != 0:
+        return False, f"bubblewrap cannot create namespaces here: {probe.stderr.strip()}"
+    return True, "ok"
+
+
+def kernelspec_dir() -> Path:
+    """A Jupyter data directory whose kernel 'python3' is the sandboxed launcher (put it first on JUPYTER_PATH)."""
+    directory = Path(tempfile.gettempdir()) / f"ffnn-sandbox-kernels-{os.getuid()}-{_digest()}"
+    spec = directory / "kernels" / "python3"
+    spec.mkdir(parents=True, exist_ok=True)
+    kernel = {"argv": [sys.executable, str(Path(__file__).resolve()), "kernel", "{connection_file}"],
+              "display_name": "Python 3 (grading sandbox)", "language": "python",
+              # a signal could not reach the kernel through the jail's new session; a message can
+              "interrupt_mode": "message", "metadata": {"debugger": False}}
+    text = json.dumps(kernel, indent=1)
+    target = spec / "kernel.json"
+    if not target.exists() or target.read_text() != text:
+        target.write_text(text)
+    return directory
+
+
+def _digest() -> str:
+    import hashlib
+    return hashlib.sha256(f"{sys.executable}{Path(__file__).resolve()}".encode()).hexdigest()[:10]
+
+
+def _python_roots() -> list[Path]:
+    """Directories the interpreter and its packages live in."""
+    roots = {Path(sys.prefix), Path(sys.base_prefix), Path(sys.exec_prefix), Path(os.path.realpath(sys.executable)).parent.parent}
+    return sorted(r for r in roots if r.exists())
+
+
+def _matplotlib_cache() -> Path:
+    """A font cache built once outside the sandbox, mounted read-only so every kernel starts fast and quiet."""
+    cache = Path(tempfile.gettempdir()) / f"ffnn-sandbox-mpl-{os.getuid()}-{_digest()}"
+    if not any(cache.glob("fontlist-*.json")):
+        cache.mkdir(parents=True, exist_ok=True)
+        subprocess.run([sys.executable, "-c", "import matplotlib.font_manager"],
+                       env={**os.environ, "MPLCONFIGDIR": str(cache)}, check=True, capture_output=True)
+        for path in [cache, *cache.iterdir()]:
+            path.chmod(0o755 if path.is_dir() else 0o644)
+    return cache
+
+
+def _student_package() -> Path:
+    """A read-only copy of the course package without ``reference``, mounted where ``ffnn`` is expected."""
+    import hashlib
+    digest = hashlib.sha256()
+    files = sorted(p for p in PACKAGE.rglob("*") if p.is_file() and "__pycache__" not in p.parts
+                   and (PACKAGE / "reference") not in p.parents)
+    for path in files:
+        digest.update(str(path.relative_to(PACKAGE)).encode() + path.read_bytes())
+    copy = Path(tempfile.gettempdir()) / f"ffnn-sandbox-package-{digest.hexdigest()[:16]}"
+    if not copy.exists():
+        staging = Path(tempfile.mkdtemp(prefix="ffnn-sandbox-staging-"))
+        for path in files:
+            target = staging / path.relative_to(PACKAGE)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, target)
+        for path in [staging, *staging.rglob("*")]:
+            path.chmod(0o755 if path.is_dir() else 0o644)
+        try:
+            staging.rename(copy)
+        except OSError:  # another worker made it first
+            shutil.rmtree(staging, ignore_errors=True)
+    return copy
+
+
+def jail_command(command: list[str], *, slot: int, work: Path, writable: list[Path], readable: list[Path],
+                 env: dict) -> list[str]:
+    """The bwrap + setpriv + prlimit command that runs ``command`` in the jail."""
+    uid = BASE_UID + slot
+    # No user namespace: the jail's uid must be a real, unprivileged one for the process limit to count.
+    arguments = ["bwrap", "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try",
+                 "--die-with-parent", "--new-session", "--clearenv",
+                 "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
+    read_only = [Path(p) for p in ("/usr", "/lib", "/lib64", "/bin", "/sbin", "/etc") if os.path.exists(p)]
+    read_only += _python_roots() + list(readable)
+    # bwrap would create the mount points' parents (e.g. /root) as 0700 root-owned directories, which the
+    # jail's user could not traverse: create them world-traversable first.
+    made = set()
+    for path in read_only + list(writable) + [work]:
+        for parent in reversed(path.parents):
+            if str(parent) not in made and str(parent) != "/":
+                made.add(str(parent))
+                arguments += ["--perms", "0755", "--dir", str(parent)]
+    for parent in reversed(PACKAGE.parents):
+        if str(parent) not in made and str(parent) != "/":
+            made.add(str(parent))
+            arguments += ["--perms", "0755", "--dir", str(parent)]
+    for path in read_only:
+        arguments += ["--ro-bind", str(path), str(path)]
+    arguments += ["--ro-bind", str(_student_package()), str(PACKAGE), "--perms", "1777", "--tmpfs", "/dev/shm"]
+    for path in writable:
+        arguments += ["--bind", str(path), str(path)]
+    arguments += ["--bind", str(work), str(work), "--chdir", str(work)]
+    for key, value in env.items():
+        arguments += ["--setenv", key, value]
+    arguments += ["--", "setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--inh-caps=-all",
+                  "--bounding-set=-all", "--no-new-privs",
+                  "prlimit", f"--as={limit('MEMORY_MB') * 1024 * 1024}", f"--cpu={limit('CPU_SECONDS')}",
+                  f"--nproc={limit('PROCESSES')}", f"--fsize={limit('FILE_MB') * 1024 * 1024}",
+                  f"--nofile={limit('OPEN_FILES')}", "--core=0", "--", *command]
+    return arguments
+
+
+def _own(path: Path, uid: int, mode: int) -> None:
+    os.chown(path, uid, uid)
+    path.chmod(mode)
+
+
+def kernel(connection_file: str, extra=()) -> None:
+    """Kernel launcher (the kernelspec's argv): exec the IPython kernel inside the jail."""
+    connection = Path(connection_file).resolve()
+    info = json.loads(connection.read_text())
+    if info.get("transport") != "ipc":
+        sys.exit("sandbox: the grading kernel needs KernelManager.transport = 'ipc' (the jail has no network).")
+    slot = int(os.environ.get("FFNN_SANDBOX_SLOT", "0"))
+    uid = BASE_UID + slot
+    work = Path(tempfile.mkdtemp(prefix="ffnn-kernel-"))
+    _own(work, uid, 0o700)
+    sockets = Path(info["ip"]).parent
+    if not Path(info["ip"]).is_absolute() or os.environ.get("FFNN_SANDBOX_RUNTIME") != str(sockets):
+        sys.exit(f"sandbox: the kernel's IPC sockets ({info['ip']}) must live in FFNN_SANDBOX_RUNTIME, a directory "
+                 f"of their own: set KernelManager.ip = '<that directory>/kernel' (autograde.py does).")
+    # The kernel (uid of the slot) binds its IPC sockets next to the connection file and reads that file.
+    jail_connection = work / "connection.json"
+    jail_connection.write_text(connection.read_text())
+    _own(jail_connection, uid, 0o400)
+    sockets.chmod(0o1777)
+    matplotlib_dir = work / "matplotlib"
+    shutil.copytree(_matplotlib_cache(), matplotlib_dir)
+    for path in [matplotlib_dir, *matplotlib_dir.iterdir()]:
+        os.chown(path, uid, uid)
+    readable = []
+    writable = [sockets]
+    env = {"PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin", "HOME": str(work), "LANG": "C.UTF-8",
+           "MPLCONFIGDIR": str(matplotlib_dir), "PYTHONDONTWRITEBYTECODE": "1", "TMPDIR": "/tmp"}
+    for key in ("PYTHONHASHSEED", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "OMP_NUM_THREADS",
+                "IPYKERNEL_CELL_NAME", "NBGRADER_EXECUTION", "MPLBACKEND"):
+        if key in os.environ:
+            env[key] = os.environ[key]
+    cases = os.environ.get("FFNN_HIDDEN_CASES")
+    if cases:
+        readable.append(Path(cases))
+        env["FFNN_HIDDEN_CASES"] = cases
+    outputs = os.environ.get("FFNN_HIDDEN_OUTPUT")
+    if outputs:
+        Path(outputs).mkdir(parents=True, exist_ok=True)
+        _own(Path(outputs), uid, 0o700)
+        writable.append(Path(outputs))
+        env["FFNN_HIDDEN_OUTPUT"] = outputs
+    # only IPython options (--Name.trait=value) pass on to the kernel
+    options = [a for a in extra if re.fullmatch(r"--[A-Za-z]+\.[A-Za-z_]+=[\w.:-]*", a)]
+    if not any(o.startswith("--HistoryManager.enabled=") for o in options):
+        options.append("--HistoryManager.enabled=False")
+    command = [sys.executable, "-m", "ipykernel_launcher", "-f", str(jail_connection), *options]
+    arguments = jail_command(command, slot=slot, work=work, writable=writable, readable=readable, env=env)
+    os.execvp(arguments[0], arguments)
+
+
+def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["kernel"] and len(argv) >= 2:
+        kernel(argv[1], argv[2:])
+        return 0
+    if argv[:1] == ["check"]:
+        ok, why = available()
+        print("sandbox: available" if ok else f"sandbox: NOT available: {why}")
+        return 0 if ok else 1
+    print(__doc__)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,71 @@
+"""The hidden tests' entry point in a notebook: ``assert hidden_tests("two_layer", backward_propagation)``.
+
+Graded by the course's grader (``FFNN_HIDDEN_CASES`` set, inside the sandbox): the function runs on the hidden
+cases of this grading run, and what it returns is written to ``FFNN_HIDDEN_OUTPUT`` for the grader to judge
+outside the kernel (``ffnn.reference.hidden.verdict``). Nothing is judged here, so nothing here can be fooled.
+
+Run anywhere else (an instructor's kernel, nbval, nbgrader's Validator): the checks run in this kernel, against
+the reference implementation (``ffnn.reference.grading.grade``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+from .check import Checker, count_user_lines, decode, encode, replaced_globals, run_case, _Replay
+
+__all__ = ["hidden_tests", "output_path"]
+
+
+def output_path(directory, suite, name) -> Path:
+    return Path(directory) / f"{suite}.{name}.json"
+
+
+def _record(outcome) -> dict:
+    stored = {"warnings": outcome.warnings[:5]}
+    if outcome.not_implemented:
+        stored["not_implemented"] = True
+    elif outcome.replay_mismatch:
+        stored["replay_mismatch"] = outcome.replay_mismatch
+    elif outcome.error is not None:
+        stored["error"], stored["where"] = outcome.error, outcome.where
+    else:
+        try:
+            stored["got"] = encode(outcome.got)
+        except TypeError:
+            stored["unencodable"] = f"a {type(outcome.got).__name__}"
+    return stored
+
+
+def hidden_tests(suite, function, name=None):
+    """Run the hidden tests of one graded function (see the module's docstring); True unless they fail here."""
+    name = name or function.__name__
+    cases_file = os.environ.get("FFNN_HIDDEN_CASES")
+    if not cases_file:
+        from .reference.grading import grade  # instructors' and CI's kernels have the reference
+        return grade(suite, function, name)
+    with open(cases_file, encoding="utf-8") as handle:
+        document = json.load(handle)[suite]
+    checker = Checker.from_data(document)
+    spec = checker.spec(name)
+    record = {"outcomes": [_record(run_case(function, name, spec, case)) for case in checker.cases(name)]}
+    if "vectorization" in spec:
+        lines = []
+        for case in spec["vectorization"]:
+            stand_ins = {helper: _Replay(name, helper, spec["collaborators"][helper], decode(calls))
+                         for helper, calls in case.get("calls", {}).items()}
+            with warnings.catch_warnings(), np.errstate(all="ignore"), replaced_globals(function, stand_ins):
+                warnings.simplefilter("ignore")
+                try:
+                    lines.append(count_user_lines(function, **decode(case["args"]))[1])
+                except Exception:  # noqa: BLE001 - a failing run is judged from the outcomes above
+                    lines.append(-1)
+        record["lines"] = lines
+    with open(output_path(os.environ["FFNN_HIDDEN_OUTPUT"], suite, name), "w", encoding="utf-8") as handle:
+        json.dump(record, handle)
+    return True

@@ -1,0 +1,101 @@
+"""Hidden tests that a sandboxed kernel cannot subvert: inputs go in, outputs come out, the verdict is made here.
+
+At grading time the grader (outside the sandbox) calls ``build`` for an assignment's graded functions with a seed
+drawn for that run. It writes two documents:
+
+- the *cases* (inputs only, and the reference's answers to collaborator calls that the stand-ins replay), which
+  the sandbox may read;
+- the *answers* (expected outputs, each catalogued mistake's output), which never enter the sandbox.
+
+In the kernel, ``ffnn.grading.hidden_tests`` runs the student's function on the cases and writes what happened
+(outputs, errors, warnings, and the lines of Python run for 8 and 64 examples). After the notebook ran,
+``verdict`` judges those records against the answers with the same ``Checker.judge`` as the visible tests. Student
+code can monkeypatch anything inside its kernel; it can only change what its own functions return, which is
+exactly what is judged, and it never sees the expected values.
+"""
+
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+
+from ..check import AnswerError, Checker, Outcome, decode
+from .fixtures import build_case, function_spec
+from .grading import VECTORIZED, _Sizes, random_arguments
+
+__all__ = ["build", "verdict", "split", "VECTORIZATION_SIZES"]
+
+VECTORIZATION_SIZES = (8, 64)
+
+
+def _outputs_of(suite, name):
+    return Checker(suite).data["functions"][name].get("outputs")
+
+
+def build(suite, names, *, seed, trials=4):
+    """Random cases for ``names`` of ``suite``: the full document (answers included)."""
+    master = np.random.default_rng(seed)
+    functions = {}
+    for name in names:
+        stored_cases = []
+        for trial in range(1, trials + 1):
+            rng = np.random.default_rng(master.integers(2**63))
+            sizes = _Sizes(rng, trial)
+            arguments, m = random_arguments(suite, name, rng, sizes=sizes)
+            stored, _ = build_case(suite, name, {"label": f"random case {trial} of {trials}, m = {m}", "m": m,
+                                                 "args": arguments})
+            stored_cases.append(stored)
+        spec = function_spec(suite, name, _outputs_of(suite, name), stored_cases)
+        if name in VECTORIZED.get(suite, ()):
+            sizes = _Sizes(np.random.default_rng(master.integers(2**63)), trials + 1)
+            spec["vectorization"] = []
+            for m in VECTORIZATION_SIZES:
+                arguments, _ = random_arguments(suite, name, np.random.default_rng(sizes.seed), m=m, sizes=sizes)
+                stored, _ = build_case(suite, name, {"label": f"m = {m}", "m": m, "args": arguments})
+                spec["vectorization"].append({k: stored[k] for k in ("label", "m", "args", "calls") if k in stored})
+        functions[name] = spec
+    return {"suite": suite, "functions": functions}
+
+
+def split(document):
+    """``(cases, answers)``: the document without expected outputs and mistakes (for the sandbox), and whole."""
+    cases = copy.deepcopy(document)
+    for spec in cases["functions"].values():
+        for case in spec["cases"]:
+            case.pop("expected", None)
+            case.pop("mistakes", None)
+    return cases, document
+
+
+def verdict(answers, name, record):
+    """Judge the kernel's ``record`` of one function's hidden tests: ``(passed, feedback)``."""
+    if record is None:
+        return False, (f"{name}: the hidden tests did not record any result (the kernel stopped, or the test "
+                       f"cell was changed).")
+    checker = Checker.from_data(answers)
+    spec = checker.spec(name)
+    outcomes = record.get("outcomes", [])
+    if len(outcomes) != len(spec["cases"]):
+        return False, f"{name}: the hidden tests ran {len(outcomes)} of {len(spec['cases'])} cases."
+    for number, (case, stored) in enumerate(zip(checker.cases(name), outcomes), start=1):
+        outcome = Outcome(got=decode(stored["got"]) if "got" in stored else None, error=stored.get("error"),
+                          where=stored.get("where", ""), not_implemented=bool(stored.get("not_implemented")),
+                          replay_mismatch=stored.get("replay_mismatch", ""), warnings=stored.get("warnings", []))
+        if stored.get("unencodable"):
+            return False, (f"{name}: on hidden case {number} it returned {stored['unencodable']}, which is not "
+                           f"what the function must return.")
+        try:
+            checker.judge(name, number, case, outcome)
+        except AnswerError as error:
+            return False, str(error)
+    if "vectorization" in spec:
+        lines = record.get("lines")
+        small, large = VECTORIZATION_SIZES
+        if not lines or len(lines) != 2:
+            return False, f"{name}: the vectorization check did not run."
+        if lines[1] - lines[0] > (large - small) // 2:
+            return False, (f"{name} is not vectorized over the examples: it ran {lines[0]} lines of Python for "
+                           f"m = {small} examples and {lines[1]} for m = {large}, so it loops over the columns.")
+    return True, ""
+

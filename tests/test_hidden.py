@@ -1,0 +1,118 @@
+"""Hidden tests judged outside the kernel: the kernel only records what the student's functions return."""
+
+import json
+
+import numpy as np
+import pytest
+
+from ffnn import grading
+from ffnn.reference import hidden, two_layer
+from ffnn.reference.activations import relu as reference_relu
+
+
+@pytest.fixture
+def sandboxed(tmp_path, monkeypatch):
+    """Run hidden_tests as the grader's kernel would: cases file in, outputs folder out."""
+    def run(suite, names, function, name, seed=3, sabotage=None):
+        cases, answers = hidden.split(hidden.build(suite, names, seed=seed))
+        (tmp_path / "cases.json").write_text(json.dumps({suite: cases}))
+        with monkeypatch.context() as kernel:  # what student code may do to its kernel stays in the kernel
+            kernel.setenv("FFNN_HIDDEN_CASES", str(tmp_path / "cases.json"))
+            kernel.setenv("FFNN_HIDDEN_OUTPUT", str(tmp_path))
+            if sabotage:
+                sabotage(kernel)
+            assert grading.hidden_tests(suite, function, name) is True  # nothing is judged in the kernel
+        record = json.loads(grading.output_path(tmp_path, suite, name).read_text())
+        return hidden.verdict(answers, name, record)
+    return run
+
+
+def relu(Z):
+    return np.maximum(Z, 0)
+
+
+def relu_wrong_at_zero(Z):
+    return np.where(Z >= 0, Z, 0) + (Z == 0) * 1.0
+
+
+def relu_loop(Z):
+    A = np.zeros_like(Z)
+    for i in range(Z.shape[1]):
+        A[:, i] = np.maximum(Z[:, i], 0)
+    return A
+
+
+def test_cases_for_the_kernel_hold_no_answers():
+    cases, answers = hidden.split(hidden.build("two_layer", ["backward_propagation"], seed=1))
+    text = json.dumps(cases)
+    assert '"expected"' not in text and '"mistakes"' not in text
+    assert '"expected"' in json.dumps(answers)
+
+
+def test_correct_answer_passes(sandboxed):
+    assert sandboxed("activations", ["relu"], relu, "relu") == (True, "")
+
+
+def test_wrong_answer_fails_with_feedback(sandboxed):
+    passed, message = sandboxed("activations", ["relu"], relu_wrong_at_zero, "relu")
+    assert not passed and "relu: wrong result" in message
+
+
+def test_loop_over_examples_fails(sandboxed):
+    passed, message = sandboxed("activations", ["relu"], relu_loop, "relu")
+    assert not passed and "not vectorized" in message
+
+
+def test_stub_fails_with_the_stub_message(sandboxed):
+    def relu(Z):
+        raise NotImplementedError()
+    passed, message = sandboxed("activations", ["relu"], relu, "relu")
+    assert not passed and "replace `raise NotImplementedError()`" in message
+
+
+def _sabotage(kernel):
+    import ffnn.check
+    kernel.setattr(ffnn.check, "compare", lambda *a, **k: True)
+    kernel.setattr(np, "allclose", lambda *a, **k: True)
+    kernel.setattr(np, "isclose", lambda a, b, **k: np.ones(np.broadcast(a, b).shape, dtype=bool))
+
+
+def test_monkeypatching_the_checker_cannot_pass_a_wrong_answer(sandboxed):
+    passed, message = sandboxed("activations", ["relu"], relu_wrong_at_zero, "relu", sabotage=_sabotage)
+    assert not passed and "relu: wrong result" in message
+
+
+def test_composite_with_a_patched_compare_still_replays_correctly(sandboxed):
+    import ffnn.check
+    passed, message = sandboxed("two_layer", ["predict"], two_layer_predict, "predict",
+                                sabotage=lambda kernel: kernel.setattr(ffnn.check, "compare", lambda *a, **k: True))
+    assert passed, message
+
+
+def forward_propagation(X, parameters):
+    raise AssertionError("replaced by the replay during the hidden tests")
+
+
+def two_layer_predict(parameters, X):
+    A2, _ = forward_propagation(X, parameters)
+    return (A2 > 0.5).astype(int)
+
+
+def test_a_missing_record_fails():
+    _, answers = hidden.split(hidden.build("activations", ["relu"], seed=1))
+    passed, message = hidden.verdict(answers, "relu", None)
+    assert not passed and "did not record" in message
+
+
+def test_same_seed_same_cases():
+    assert json.dumps(hidden.build("costs", ["output_layer_dZ"], seed=9)) == \
+        json.dumps(hidden.build("costs", ["output_layer_dZ"], seed=9))
+
+
+def test_outside_the_grader_the_reference_judges_in_the_kernel(monkeypatch):
+    monkeypatch.delenv("FFNN_HIDDEN_CASES", raising=False)
+    assert grading.hidden_tests("activations", relu)
+    from ffnn.check import AnswerError
+    with pytest.raises(AnswerError):
+        grading.hidden_tests("activations", relu_wrong_at_zero, "relu")
+    assert reference_relu is not None and two_layer is not None
