@@ -92,7 +92,7 @@ def hidden_functions(assignment) -> dict:
 def hidden_source_lines(assignment) -> list[str]:
     """The lines of every hidden-test block, to redact them wherever student code echoed them."""
     import nbformat
-    lines = []
+    lines = ["### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"]
     for name in expected_notebooks(assignment):
         for cell in nbformat.read(course.SOURCE / assignment / f"{name}.ipynb", as_version=4).cells:
             for block in re.findall(r"### BEGIN HIDDEN TESTS\n(.*?)### END HIDDEN TESTS", cell.source, re.S):
@@ -148,28 +148,47 @@ def stage(job: Job, max_file_mb: float) -> Path:
             continue
         if path.suffix == ".ipynb" and len(relative.parts) == 1:
             try:
-                nbformat.read(path, as_version=4)
+                notebook = nbformat.read(path, as_version=4)
             except Exception as error:  # noqa: BLE001 - any unreadable notebook is reported the same way
                 job.notes.append(f"{relative} is not a readable notebook ({type(error).__name__}: "
                                  f"{str(error).splitlines()[0][:160]}); it scores 0")
                 continue
+            _untangle_metadata(notebook, job.notes)
             if path.stem not in expected:
-                extra_notebooks.append(path)
+                extra_notebooks.append((path, notebook))
                 continue
             job.notebooks.append(path.stem)
+            nbformat.write(notebook, target / relative)
+            continue
         destination = target / relative
         destination.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(path, destination)
     missing = [name for name in expected if name not in job.notebooks]
     if len(missing) == 1 and len(extra_notebooks) == 1 and not any("not a readable" in n for n in job.notes):
-        shutil.copyfile(extra_notebooks[0], target / f"{missing[0]}.ipynb")
+        nbformat.write(extra_notebooks[0][1], target / f"{missing[0]}.ipynb")
         job.notebooks.append(missing[0])
-        job.notes.append(f"graded {extra_notebooks[0].name} as {missing[0]}.ipynb (renamed notebook)")
+        job.notes.append(f"graded {extra_notebooks[0][0].name} as {missing[0]}.ipynb (renamed notebook)")
         missing = []
     for name in missing:
         if not any(name in note for note in job.notes):
             job.notes.append(f"{name}.ipynb is missing; it scores 0")
     return target
+
+
+def _untangle_metadata(notebook, notes):
+    """Keep one cell per grade_id (the first) and drop nbgrader metadata that has no grade_id: nbgrader 0.9 stops
+    on such cells instead of restoring the originals. The cells stay; they are just no longer graded cells."""
+    seen = set()
+    for cell in notebook.cells:
+        meta = cell.metadata.get("nbgrader")
+        if meta is None:
+            continue
+        grade_id = meta.get("grade_id") if isinstance(meta, dict) else None
+        if not grade_id or grade_id in seen:
+            cell.metadata.pop("nbgrader")
+            notes.append(f"ignored a copy of cell {grade_id}" if grade_id else "ignored broken cell metadata")
+            continue
+        seen.add(grade_id)
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -401,6 +420,21 @@ def record_grades(config, job: Job, answers_by_suite, outputs_dir, executed_dir)
     return api.autograde(job.assignment, job.student, force=True, create=True)
 
 
+def record_zero(config, job: Job):
+    """A submission with no gradable notebook: every graded cell scores 0 (nbgrader's own rule for a missing
+    notebook), and the reason stays in the report."""
+    from nbgrader.api import Gradebook
+    cdir = coursedir(config)
+    with Gradebook(cdir.db_url, cdir.course_id) as gradebook:
+        gradebook.update_or_create_student(job.student)
+        submission = gradebook.update_or_create_submission(job.assignment, job.student)
+        for notebook in submission.notebooks:
+            for grade in notebook.grades:
+                grade.auto_score = 0
+                grade.needs_manual_grade = False
+        gradebook.db.commit()
+
+
 def scores(config, assignment, student):
     from nbgrader.api import Gradebook, MissingEntry
     with Gradebook(coursedir(config).db_url, coursedir(config).course_id) as gradebook:
@@ -478,7 +512,8 @@ def prepare(job: Job, template: Path, options, use_sandbox: bool) -> dict:
     (hidden / "cases.json").chmod(0o644)
     hidden.chmod(0o755)
     (work / "answers.json").write_text(json.dumps(answers))
-    runtime = Path(tempfile.mkdtemp(prefix="ffnn-runtime-", dir=work))
+    # short: a Unix socket's path may not exceed ~107 bytes
+    runtime = Path(tempfile.mkdtemp(prefix="fk-", dir="/tmp"))
     env = {**course.NOTEBOOK_ENV, "JUPYTER_RUNTIME_DIR": str(runtime), "FFNN_SANDBOX_RUNTIME": str(runtime),
            "FFNN_HIDDEN_CASES": str(hidden / "cases.json"), "FFNN_HIDDEN_OUTPUT": str(hidden / "outputs"),
            "FFNN_SANDBOX_SLOT": str(job.slot)}
@@ -517,6 +552,8 @@ def run(options) -> int:
         if getattr(options, option):
             config["CourseDirectory"][key] = str(Path(getattr(options, option)).resolve())
     cdir = coursedir(config)
+    if cdir.db_url.startswith("sqlite:///"):
+        Path(cdir.db_url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
     use_sandbox = not options.no_sandbox
     if use_sandbox:
         ok, why = sandbox.available()
@@ -551,6 +588,12 @@ def run(options) -> int:
                 job.slot = free_slots.pop(0)
                 Path(job.work).mkdir(parents=True)
                 spec = prepare(job, templates[job.assignment], options, use_sandbox)
+                if not job.notebooks:  # nothing to run: record zeros and say why
+                    free_slots.append(job.slot)
+                    entry = finish(config, job, 0.0)
+                    report["submissions"].append(entry)
+                    progress.update(f"{job.student} {job.assignment} 0 (no gradable notebook)")
+                    continue
                 log = open(Path(job.work) / "worker.log", "w")
                 process = subprocess.Popen([sys.executable, __file__, "worker", str(Path(job.work) / "spec.json")],
                                            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
@@ -595,9 +638,13 @@ def finish(config, job: Job, seconds: float) -> dict:
         job.notes.append("nbgrader could not autograde: " + (result.get("error") or result.get("log") or "")[-300:])
     answers = json.loads((work / "answers.json").read_text())
     executed = work / "executed" / job.student / job.assignment
-    graded = record_grades(config, job, answers, work / "hidden" / "outputs", executed)
-    if not graded["success"]:
-        job.notes.append("recording the grades failed: " + (graded.get("error") or "")[-300:])
+    if job.notebooks and any(executed.glob("*.ipynb")):
+        graded = record_grades(config, job, answers, work / "hidden" / "outputs", executed)
+        if not graded["success"]:
+            job.notes.append("recording the grades failed: " + (graded.get("error") or "")[-300:])
+    else:
+        record_zero(config, job)
+        graded = {"success": True}
     score = scores(config, job.assignment, job.student)
     return {"assignment": job.assignment, "student": job.student, "graded": bool(graded["success"]),
             "score": None if score is None else score[0], "max_score": None if score is None else score[1],

@@ -495,6 +495,26 @@ def _ordinal(n):
     return f"{n}{'th' if 10 <= n % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}"
 
 
+_ISCLOSE = np.isclose  # taken when the checker is imported, before any student code runs
+
+
+def _same(a, b) -> bool:
+    """Equal within the checker's tolerance, for the replays: built only on what student code cannot rebind
+    (np.isclose taken at import, ndarray methods), so a monkeypatched numpy cannot make all arguments match."""
+    if isinstance(b, dict):
+        return isinstance(a, dict) and a.keys() == b.keys() and all(_same(a[k], b[k]) for k in b)
+    if isinstance(b, (list, tuple)):
+        return isinstance(a, (list, tuple)) and len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+    if isinstance(b, np.ndarray) or isinstance(a, np.ndarray):
+        a, b = np.asarray(a), np.asarray(b)
+        if a.shape != b.shape or a.dtype.kind not in "biuf" or b.dtype.kind not in "biuf":
+            return False
+        return bool(_ISCLOSE(a.astype(float), b.astype(float), rtol=RTOL, atol=ATOL, equal_nan=True).all())
+    if isinstance(b, numbers.Real) and isinstance(a, numbers.Real):
+        return bool(_ISCLOSE(float(a), float(b), rtol=RTOL, atol=ATOL))
+    return type(a) is type(b) and a == b
+
+
 class _Replay:
     """Stands in for a collaborator: returns the reference's recorded output for matching arguments."""
 
@@ -506,9 +526,7 @@ class _Replay:
             for p in parameters])
         self.__name__ = name
 
-    def __call__(self, *args, _compare=compare, **kwargs):
-        # _compare is bound when the class is made: monkeypatching ffnn.check.compare later cannot fool the replay
-        compare = _compare
+    def __call__(self, *args, **kwargs):
         self.count += 1
         try:
             bound = self.signature.bind(*args, **kwargs)
@@ -518,7 +536,7 @@ class _Replay:
         bound.apply_defaults()
         arguments = dict(bound.arguments)
         for call in self.calls:
-            if compare(arguments, call["args"]):
+            if _same(arguments, call["args"]):
                 return copy.deepcopy(call["output"])
         if self.count > len(self.calls):
             raise _ReplayMismatch(

@@ -1,0 +1,248 @@
+"""A corpus of submissions of notebook 1, honest, broken and hostile, each with the cells it must lose.
+
+``build(folder)`` writes ``folder/<student>/01_two_layer_network/...`` and returns ``{student: Expectation}``.
+Used by tests/test_grading_workflow.py and the grading throughput benchmark.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+
+ROOT = Path(__file__).resolve().parent.parent
+ASSIGNMENT = "01_two_layer_network"
+SOURCE = ROOT / "solutions" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+RELEASE = ROOT / "notebooks" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+
+
+@dataclass
+class Expectation:
+    lost: set                      # grade_ids of the test cells that must score 0; None: the whole notebook scores 0
+    note: str = ""                 # a phrase the autograde summary must give for this submission
+    feedback: str = ""             # a phrase the feedback must contain
+    leaks: list = field(default_factory=list)  # hidden-test lines: in no autograded output and no feedback
+    output_leaks: list = field(default_factory=list)  # other secrets (the reference's code): in no output
+
+
+def _cells(nb, grade_id):
+    return [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id]
+
+
+def _answer(nb, function, code):
+    _cells(nb, f"answer_{function}")[0].source = code.strip()
+
+
+def _append(nb, function, code):
+    cell = _cells(nb, f"answer_{function}")[0]
+    cell.source = cell.source + "\n" + code.strip()
+
+
+def _prepend(nb, function, code):
+    cell = _cells(nb, f"answer_{function}")[0]
+    cell.source = code.strip() + "\n" + cell.source
+
+
+#: One catalogued mistake per graded function, written as a student would.
+MISTAKES = {
+    "layer_sizes": ('''
+def layer_sizes(X, Y, n_h):
+    return X.shape[1], n_h, Y.shape[1]
+''', "the columns are the m examples"),
+    "initialize_parameters": ('''
+def initialize_parameters(n_x, n_h, n_y, seed=0):
+    return {"W1": np.zeros((n_h, n_x)), "b1": np.zeros((n_h, 1)), "W2": np.zeros((n_y, n_h)),
+            "b2": np.zeros((n_y, 1))}
+''', "weights initialized to zero"),
+    "forward_propagation": ('''
+def forward_propagation(X, parameters):
+    Z1 = parameters["W1"] @ X + parameters["b1"]
+    A1 = 1 / (1 + np.exp(-Z1))
+    Z2 = parameters["W2"] @ A1 + parameters["b2"]
+    A2 = 1 / (1 + np.exp(-Z2))
+    return A2, {"Z1": Z1, "A1": A1, "Z2": Z2, "A2": A2}
+''', "the hidden layer uses tanh"),
+    "compute_cost": ('''
+def compute_cost(A2, Y):
+    return float(-np.sum(Y * np.log(A2) + (1 - Y) * np.log(1 - A2)))
+''', "the cost is the AVERAGE"),
+    "backward_propagation": ('''
+def backward_propagation(parameters, cache, X, Y):
+    A1, A2 = cache["A1"], cache["A2"]
+    dZ2 = A2 - Y
+    dZ1 = parameters["W2"].T @ dZ2 * (1 - A1 ** 2)
+    return {"dW1": dZ1 @ X.T, "db1": np.sum(dZ1, axis=1, keepdims=True),
+            "dW2": dZ2 @ A1.T, "db2": np.sum(dZ2, axis=1, keepdims=True)}
+''', "forgot the 1/m factor"),
+    "update_parameters": ('''
+def update_parameters(parameters, grads, learning_rate):
+    return {key: value + learning_rate * grads["d" + key] for key, value in parameters.items()}
+''', "gradient DESCENT subtracts"),
+    "nn_model": ('''
+def nn_model(X, Y, n_h, num_iterations=10000, learning_rate=1.2, seed=0, print_cost=False):
+    n_x, n_h, n_y = layer_sizes(X, Y, n_h)
+    parameters = initialize_parameters(n_x, n_h, n_y, 0)
+    costs = []
+    for i in range(num_iterations):
+        A2, cache = forward_propagation(X, parameters)
+        costs.append(compute_cost(A2, Y))
+        grads = backward_propagation(parameters, cache, X, Y)
+        parameters = update_parameters(parameters, grads, learning_rate)
+    return parameters, costs
+''', "call of initialize_parameters passed arguments"),
+    "predict": ('''
+def predict(parameters, X):
+    A2, _ = forward_propagation(X, parameters)
+    return A2
+''', "not the probabilities A2"),
+}
+
+
+def _write(nb, folder: Path, name=f"{ASSIGNMENT}.ipynb"):
+    folder.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, folder / name)
+
+
+def build(folder: Path, gradebook_path: str = "/work/main/grader/gradebook.db") -> dict:
+    source = nbformat.read(SOURCE, as_version=4)
+    release = nbformat.read(RELEASE, as_version=4)
+    hidden = [line.strip() for cell in source.cells if "### BEGIN HIDDEN TESTS" in cell.source
+              for line in cell.source.split("### BEGIN HIDDEN TESTS")[1].splitlines() if len(line.strip()) >= 12]
+    solution_text = _cells(source, "answer_backward_propagation")[0].source.split("### BEGIN SOLUTION")[1]
+    solution_line = next(line.strip() for line in solution_text.splitlines() if len(line.strip()) > 15)
+    expected = {}
+
+    def submit(student, nb, expectation, name=f"{ASSIGNMENT}.ipynb"):
+        _write(nb, folder / student / ASSIGNMENT, name)
+        expected[student] = expectation
+
+    submit("reference", copy.deepcopy(source), Expectation(set()))
+    submit("reference2", copy.deepcopy(source), Expectation(set()))
+    submit("blank", copy.deepcopy(release), Expectation({"all"}, feedback="replace `raise NotImplementedError()`"))
+    for function, (code, message) in MISTAKES.items():
+        nb = copy.deepcopy(source)
+        _answer(nb, function, code)
+        submit(f"mistake-{function}", nb, Expectation({f"test_{function}"}, feedback=message))
+
+    nb = copy.deepcopy(source)
+    _prepend(nb, "forward_propagation", "raise ValueError('my forward is broken')")
+    submit("exception", nb, Expectation({"test_forward_propagation"}))
+
+    nb = copy.deepcopy(source)
+    _answer(nb, "compute_cost", "def compute_cost(A2, Y):\n    while True:\n        pass")
+    submit("infinite-loop", nb, Expectation({"test_compute_cost"}, feedback="CellTimeoutError"))
+
+    nb = copy.deepcopy(source)
+    _prepend(nb, "predict", "hoard = [bytearray(256 * 1024 ** 2) for _ in range(64)]  # 16 GiB")
+    submit("memory-bomb", nb, Expectation({"test_predict"}))
+
+    nb = copy.deepcopy(source)
+    _prepend(nb, "update_parameters", "import os\nos._exit(3)")
+    submit("os-exit", nb, Expectation({"test_update_parameters"}, note="kernel died"))
+
+    nb = copy.deepcopy(source)
+    nb.cells.remove(_cells(nb, "test_forward_propagation")[0])
+    submit("deleted-test", nb, Expectation(set()))
+
+    nb = copy.deepcopy(source)
+    test = _cells(nb, "test_backward_propagation")[0]
+    nb.cells.insert(nb.cells.index(test), copy.deepcopy(test))
+    submit("duplicated-test", nb, Expectation(set()))
+
+    nb = copy.deepcopy(source)
+    test = _cells(nb, "test_compute_cost")[0]
+    index = nb.cells.index(test)
+    nb.cells[index] = nbformat.v4.new_markdown_cell(test.source, metadata=test.metadata)
+    submit("markdown-test", nb, Expectation(set()))
+
+    nb = copy.deepcopy(source)
+    _answer(nb, "backward_propagation", MISTAKES["backward_propagation"][0])
+    _append(nb, "compute_cost", '''
+import ffnn.check
+np.allclose = lambda *args, **kwargs: True
+np.isclose = lambda a, b, **kwargs: np.ones(np.broadcast(a, b).shape, dtype=bool)
+ffnn.check.compare = lambda *args, **kwargs: True
+ffnn.check.Checker.__call__ = lambda *args, **kwargs: True
+ffnn.check.Checker.judge = lambda *args, **kwargs: None
+''')
+    submit("monkeypatch", nb, Expectation({"test_backward_propagation"}))
+
+    nb = copy.deepcopy(source)
+    _append(nb, "layer_sizes", f'''
+import os
+for path in ["{SOURCE}", "{ROOT / 'grader' / 'nbgrader_config.py'}", "{ROOT / 'shared' / 'ffnn' / 'reference' / 'two_layer.py'}"]:
+    try:
+        print(open(path).read()[:3000])
+    except OSError as error:
+        print("cannot read", path, type(error).__name__)
+print(sorted(os.listdir(".")))
+get_ipython().events.register("pre_run_cell", lambda info: print(info.raw_cell))
+''')
+    submit("reads-secrets", nb, Expectation(set(), leaks=hidden, output_leaks=[solution_line]))
+
+    nb = copy.deepcopy(source)
+    _append(nb, "layer_sizes", f'''
+import os
+for attempt in (lambda: open("{gradebook_path}", "w").write("gone"), lambda: os.remove("{gradebook_path}")):
+    try:
+        attempt()
+        print("changed the gradebook")
+    except OSError as error:
+        print("gradebook untouched:", type(error).__name__)
+''')
+    submit("attacks-gradebook", nb, Expectation(set()))
+
+    nb = copy.deepcopy(source)
+    _answer(nb, "backward_propagation", '''
+from ffnn.reference import two_layer as _reference
+backward_propagation = _reference.backward_propagation
+''')
+    submit("calls-reference", nb, Expectation({"test_backward_propagation"}))
+
+    nb = copy.deepcopy(source)
+    _answer(nb, "backward_propagation", '''
+import json as _json, ffnn as _ffnn, os as _os
+from ffnn.check import decode as _decode, compare as _compare
+_stored = _json.load(open(_os.path.join(_os.path.dirname(_ffnn.__file__), "fixtures", "two_layer.json")))
+def backward_propagation(parameters, cache, X, Y):
+    for case in _stored["functions"]["backward_propagation"]["cases"]:
+        if _compare(_decode(case["args"])["X"], X):
+            return _decode(case["expected"])
+    return {k: np.zeros_like(parameters[k[1:]]) for k in ("dW1", "db1", "dW2", "db2")}
+''')
+    submit("hardcodes-visible", nb, Expectation({"test_backward_propagation"}))
+
+    (folder / "corrupted" / ASSIGNMENT).mkdir(parents=True)
+    (folder / "corrupted" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb").write_text('{"cells": [ this is not json')
+    expected["corrupted"] = Expectation({"all"}, note="not a readable notebook")
+
+    (folder / "missing" / ASSIGNMENT).mkdir(parents=True)
+    (folder / "missing" / ASSIGNMENT / "notes.txt").write_text("I forgot to upload the notebook")
+    expected["missing"] = Expectation({"all"}, note="is missing")
+
+    submit("renamed", copy.deepcopy(source), Expectation(set(), note="renamed notebook"),
+           name=f"{ASSIGNMENT} (1).ipynb")
+
+    nb = copy.deepcopy(source)
+    submit("large-file", nb, Expectation(set(), note="ignored big.bin"))
+    with open(folder / "large-file" / ASSIGNMENT / "big.bin", "wb") as handle:
+        handle.truncate(30 * 1024 * 1024)
+    return expected
+
+
+def points(notebook=SOURCE) -> dict:
+    """{grade_id: points} of the notebook's graded test cells."""
+    nb = nbformat.read(notebook, as_version=4)
+    return {c.metadata["nbgrader"]["grade_id"]: float(c.metadata["nbgrader"]["points"]) for c in nb.cells
+            if c.metadata.get("nbgrader", {}).get("grade")}
+
+
+if __name__ == "__main__":
+    import sys
+    target = Path(sys.argv[1])
+    print(json.dumps({k: sorted(v.lost) for k, v in build(target).items()}, indent=1))
+    del os
