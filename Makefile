@@ -10,6 +10,7 @@ STAMP       := $(VENV)/.installed
 PORT        ?=
 PYTEST_ARGS ?=
 BENCH_ARGS  ?=
+GRADING_BENCH_ARGS ?= --students 4
 
 # Same seeds and thread counts whenever notebooks or tests run, so outputs are reproducible.
 export PYTHONHASHSEED       := 0
@@ -82,6 +83,8 @@ bench: env
 	$(BIN)/python tests/benchmarks/bench_reference.py $(BENCH_ARGS)
 	@echo; echo "Source notebooks, top to bottom in a fresh kernel (goal: < 20 s each on 2 cores):"
 	$(BIN)/python grader/course.py timings
+	@echo
+	$(BIN)/python tests/benchmarks/bench_grading.py $(GRADING_BENCH_ARGS)
 
 # Instructors (paths from grader/nbgrader_config.py; each prints what it did and where the results are) ----------
 release: env

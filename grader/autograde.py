@@ -231,8 +231,12 @@ class RobustExecute:
                                 resources={"metadata": {"path": str(cwd)}})
 
         def on_cell_executed(cell, cell_index, execute_reply):
+            content = execute_reply["content"]
+            if content.get("ename") == "CellTimeoutError":
+                # the interrupt shows up as a bare KeyboardInterrupt: say what happened instead
+                cell.outputs = [o for o in cell.outputs if o.get("ename") != "KeyboardInterrupt"]
             # A timeout's error comes only in the reply: make it an output so the grade sees it.
-            if execute_reply["content"]["status"] == "error" and not _has_error(cell):
+            if content["status"] == "error" and not _has_error(cell):
                 cell.outputs.append(_error_output(execute_reply["content"]["ename"],
                                                   execute_reply["content"]["evalue"]))
         client.on_cell_executed = on_cell_executed
@@ -311,26 +315,70 @@ def _robust_execute_preprocessor(cell_timeout, notebook_timeout, restarts, event
 
 
 def worker(spec_path: str) -> int:
-    """Run in a subprocess: sanitize + execute one staged submission; write result.json next to the spec."""
+    """One submission, in its own process: stage, draw the hidden cases, sanitize and execute (sandboxed), then
+    record the grades (one worker at a time, under a lock). Writes result.json next to the spec."""
     spec = json.loads(Path(spec_path).read_text())
     job = Job(**spec["job"])
     work = Path(job.work)
-    events = []
-    os.environ.update(spec["env"])
-    config = course.load_config(**{
-        "CourseDirectory.root": str(work), "CourseDirectory.source_directory": "source",
-        "CourseDirectory.submitted_directory": "submitted", "CourseDirectory.autograded_directory": "executed",
-        "CourseDirectory.feedback_directory": "feedback", "CourseDirectory.db_url": f"sqlite:///{work}/gradebook.db",
-        "OverwriteCells.add_missing_cells": True,
-        "Autograde.autograde_preprocessors": [_robust_execute_preprocessor(
-            spec["cell_timeout"], spec["notebook_timeout"], spec["restarts"], events)]})
-    from nbgrader.apps import NbGraderAPI
-    api = NbGraderAPI(coursedir=coursedir(config), config=config)
-    result = api.autograde(job.assignment, job.student, force=True, create=True)
-    status = {"success": bool(result["success"]), "events": events,
-              "error": (result.get("error") or "")[-3000:], "log": (result.get("log") or "")[-3000:]}
-    (work / "result.json").write_text(json.dumps(status))
+    started = time.monotonic()
+    config = main_config(spec["db_url"])
+    events, phases = [], {}
+    prepare(job, Path(spec["template"]), spec)
+    phases["prepare"] = time.monotonic() - started
+    if job.notebooks:
+        os.environ.update(spec["env"])
+        local = course.load_config(**{
+            "CourseDirectory.root": str(work), "CourseDirectory.source_directory": "source",
+            "CourseDirectory.submitted_directory": "submitted", "CourseDirectory.autograded_directory": "executed",
+            "CourseDirectory.feedback_directory": "feedback",
+            "CourseDirectory.db_url": f"sqlite:///{work}/gradebook.db", "OverwriteCells.add_missing_cells": True,
+            "Autograde.autograde_preprocessors": [_robust_execute_preprocessor(
+                spec["cell_timeout"], spec["notebook_timeout"], spec["restarts"], events)]})
+        from nbgrader.apps import NbGraderAPI
+        result = NbGraderAPI(coursedir=coursedir(local), config=local).autograde(job.assignment, job.student,
+                                                                                 force=True, create=True)
+        job.notes += events
+        if not result["success"]:
+            job.notes.append("nbgrader could not autograde: " + _last_line(result.get("error") or
+                                                                           result.get("log") or ""))
+    phases["execute"] = time.monotonic() - started - phases["prepare"]
+    waited = time.monotonic()
+    with gradebook_lock(spec["lock"]):
+        phases["lock wait"] = time.monotonic() - waited
+        entry = finish(config, job, time.monotonic() - started)
+    phases["record"] = time.monotonic() - waited - phases["lock wait"]
+    entry["phases"] = {k: round(v, 2) for k, v in phases.items()}
+    (work / "result.json").write_text(json.dumps(entry))
     return 0
+
+
+def _last_line(text):
+    lines = [line for line in text.strip().splitlines() if line.strip()]
+    return lines[-1][-300:] if lines else ""
+
+
+class gradebook_lock:
+    """One writer at a time: nbgrader's gradebook code is not written for concurrent writers."""
+
+    def __init__(self, path):
+        self.path = path
+
+    def __enter__(self):
+        import fcntl
+        self.handle = open(self.path, "a")
+        fcntl.flock(self.handle, fcntl.LOCK_EX)
+
+    def __exit__(self, *exc):
+        import fcntl
+        fcntl.flock(self.handle, fcntl.LOCK_UN)
+        self.handle.close()
+
+
+def main_config(db_url=None):
+    config = course.load_config()
+    if db_url:
+        config["CourseDirectory"]["db_url"] = db_url
+    return config
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -449,24 +497,31 @@ def scores(config, assignment, student):
 # The run
 # ----------------------------------------------------------------------------------------------------------------
 
-def template_gradebooks(config, assignments, scratch: Path) -> dict:
-    """A gradebook per assignment with only its definition (cells, points), for workers to copy."""
+def template_gradebook(config, assignments, scratch: Path) -> Path:
+    """A gradebook that knows the assignments (cells, points) and nothing else matters to a worker: its private
+    copy is where nbgrader's sanitizing steps look up the original cells. A SQLite main gradebook is simply
+    copied; for another database one is generated once for the run."""
+    template = scratch / "template.db"
+    db_url = coursedir(config).db_url
+    if db_url.startswith("sqlite:///"):
+        shutil.copyfile(db_url[len("sqlite:///"):], template)
+        return template
     from nbgrader.apps import NbGraderAPI
-    templates = {}
+    root = scratch / "template"
+    (root / "source").mkdir(parents=True)
     for assignment in assignments:
-        root = scratch / f"template-{assignment}"
-        (root / "source").mkdir(parents=True)
         shutil.copytree(course.SOURCE / assignment, root / "source" / assignment)
-        overrides = copy.deepcopy(config)
-        overrides["CourseDirectory"]["root"] = str(root)
-        overrides["CourseDirectory"]["source_directory"] = "source"
-        overrides["CourseDirectory"]["release_directory"] = "release"
-        overrides["CourseDirectory"]["db_url"] = f"sqlite:///{root}/gradebook.db"
-        result = NbGraderAPI(coursedir=coursedir(overrides), config=overrides).generate_assignment(assignment)
+    overrides = copy.deepcopy(config)
+    overrides["CourseDirectory"]["root"] = str(root)
+    overrides["CourseDirectory"]["source_directory"] = "source"
+    overrides["CourseDirectory"]["release_directory"] = "release"
+    overrides["CourseDirectory"]["db_url"] = f"sqlite:///{template}"
+    api = NbGraderAPI(coursedir=coursedir(overrides), config=overrides)
+    for assignment in assignments:
+        result = api.generate_assignment(assignment)
         if not result["success"]:
             raise SystemExit(f"autograde: cannot read the assignment {assignment}: {result.get('error')}")
-        templates[assignment] = root / "gradebook.db"
-    return templates
+    return template
 
 
 def ensure_assignments_in_gradebook(config, assignments):
@@ -491,16 +546,15 @@ def ensure_assignments_in_gradebook(config, assignments):
                     raise SystemExit(f"autograde: cannot add {assignment} to the gradebook: {result.get('error')}")
 
 
-def prepare(job: Job, template: Path, options, use_sandbox: bool) -> dict:
-    """Stage the submission, write the hidden cases, and describe the worker's run."""
+def prepare(job: Job, template: Path, spec: dict):
+    """Stage the submission and write this job's hidden cases (inputs for the sandbox, answers for us)."""
     from ffnn.reference.hidden import build, split
     work = Path(job.work)
-    stage(job, options.max_file_mb)
+    stage(job, spec["max_file_mb"])
     shutil.copytree(course.SOURCE / job.assignment, work / "source" / job.assignment)
     shutil.copyfile(template, work / "gradebook.db")
-    cells = hidden_functions(job.assignment)
     by_suite = {}
-    for suite, name in cells.values():
+    for suite, name in hidden_functions(job.assignment).values():
         by_suite.setdefault(suite, []).append(name)
     seed = job_seed(job.assignment, job.student)
     inputs, answers = {}, {}
@@ -512,17 +566,84 @@ def prepare(job: Job, template: Path, options, use_sandbox: bool) -> dict:
     (hidden / "cases.json").chmod(0o644)
     hidden.chmod(0o755)
     (work / "answers.json").write_text(json.dumps(answers))
-    # short: a Unix socket's path may not exceed ~107 bytes
-    runtime = Path(tempfile.mkdtemp(prefix="fk-", dir="/tmp"))
-    env = {**course.NOTEBOOK_ENV, "JUPYTER_RUNTIME_DIR": str(runtime), "FFNN_SANDBOX_RUNTIME": str(runtime),
-           "FFNN_HIDDEN_CASES": str(hidden / "cases.json"), "FFNN_HIDDEN_OUTPUT": str(hidden / "outputs"),
+    runtime = spec["env"]["JUPYTER_RUNTIME_DIR"]
+    Path(runtime).mkdir(parents=True, exist_ok=True)
+    spec["env"].update({"FFNN_HIDDEN_CASES": str(hidden / "cases.json"), "FFNN_HIDDEN_OUTPUT": str(hidden / "outputs")})
+
+
+def job_spec(job: Job, template: Path, options, use_sandbox: bool, lock: Path, db_url: str) -> Path:
+    # in the run's scratch folder, but not under the job's (student ids can be long): a Unix socket's path may
+    # not exceed ~107 bytes
+    runtime = tempfile.mkdtemp(prefix="fk-", dir=Path(job.work).parent)
+    env = {**course.NOTEBOOK_ENV, "JUPYTER_RUNTIME_DIR": runtime, "FFNN_SANDBOX_RUNTIME": runtime,
            "FFNN_SANDBOX_SLOT": str(job.slot)}
     if use_sandbox:
         env["JUPYTER_PATH"] = str(sandbox.kernelspec_dir())
-    spec = {"job": asdict(job), "env": env, "cell_timeout": options.cell_timeout,
-            "notebook_timeout": options.notebook_timeout, "restarts": DEFAULTS["restarts"]}
-    (work / "spec.json").write_text(json.dumps(spec))
-    return spec
+    spec = {"job": asdict(job), "env": env, "template": str(template), "lock": str(lock), "db_url": db_url,
+            "cell_timeout": options.cell_timeout, "notebook_timeout": options.notebook_timeout,
+            "restarts": DEFAULTS["restarts"], "max_file_mb": options.max_file_mb}
+    path = Path(job.work) / "spec.json"
+    path.write_text(json.dumps(spec))
+    return path
+
+
+class Worker:
+    """A long-lived grading process (its own session, so it can be killed with everything it started): it reads
+    one job spec path per line and answers 'done' when the job's result.json is written."""
+
+    def __init__(self, log_path: Path):
+        self.log_path = log_path
+        self.log = open(log_path, "a")
+        self.process = subprocess.Popen([sys.executable, str(Path(__file__).resolve()), "worker-loop"],
+                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.log, text=True,
+                                        start_new_session=True, bufsize=1)
+        os.set_blocking(self.process.stdout.fileno(), False)
+        self.buffer = ""
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def send(self, spec_path: Path):
+        self.process.stdin.write(f"{spec_path}\n")
+        self.process.stdin.flush()
+
+    def poll_done(self) -> bool:
+        try:
+            self.buffer += self.process.stdout.read() or ""
+        except (BlockingIOError, TypeError):
+            pass
+        if "done\n" in self.buffer:
+            self.buffer = self.buffer.replace("done\n", "", 1)
+            return True
+        return False
+
+    def kill(self):
+        if self.alive():
+            try:
+                os.killpg(self.process.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            self.process.wait()
+        self.log.close()
+
+
+def worker_loop() -> int:
+    """``autograde.py worker-loop``: grade the jobs named on stdin, one at a time."""
+    # The 'done' answers get a private copy of stdout; fd 1 itself becomes the log, so nothing a kernel (or the
+    # code it runs) writes to its inherited stdout can be taken for an answer.
+    answers = os.fdopen(os.dup(1), "w", buffering=1)
+    os.dup2(2, 1)
+    environment = dict(os.environ)
+    for line in sys.stdin:
+        os.environ.clear()
+        os.environ.update(environment)
+        try:
+            worker(line.strip())
+        except Exception:  # noqa: BLE001 - the job's missing result.json tells the main process
+            import traceback
+            traceback.print_exc()
+        answers.write("done\n")
+    return 0
 
 
 class Progress:
@@ -572,51 +693,55 @@ def run(options) -> int:
     jobs_n = max(1, options.jobs or os.cpu_count() or 1)
     scratch = Path(tempfile.mkdtemp(prefix="ffnn-autograde-"))
     scratch.chmod(0o755)
-    templates = template_gradebooks(config, assignments, scratch)
+    template = template_gradebook(config, assignments, scratch)
     report = {"started": time.strftime("%Y-%m-%dT%H:%M:%S"), "jobs": jobs_n, "sandbox": use_sandbox,
               "submissions": []}
     print(f"autograde: {len(submissions)} submission(s), {jobs_n} in parallel, sandbox "
           f"{'on' if use_sandbox else 'OFF'}")
     progress = Progress(len(submissions))
     pending = [Job(a, s, str(path), str(scratch / f"{s}--{a}")) for a, s, path in submissions]
-    running = {}
-    free_slots = list(range(jobs_n))
+    lock = scratch / "gradebook.lock"
+    cap = options.notebook_timeout * 1.5 + 120
+    workers = {slot: None for slot in range(jobs_n)}  # slot -> Worker (long-lived: imports paid once)
+    busy = {}                                          # slot -> (job, started)
     try:
-        while pending or running:
-            while pending and free_slots:
-                job = pending.pop(0)
-                job.slot = free_slots.pop(0)
-                Path(job.work).mkdir(parents=True)
-                spec = prepare(job, templates[job.assignment], options, use_sandbox)
-                if not job.notebooks:  # nothing to run: record zeros and say why
-                    free_slots.append(job.slot)
-                    entry = finish(config, job, 0.0)
-                    report["submissions"].append(entry)
-                    progress.update(f"{job.student} {job.assignment} 0 (no gradable notebook)")
+        while pending or busy:
+            for slot in workers:
+                if slot in busy or not pending:
                     continue
-                log = open(Path(job.work) / "worker.log", "w")
-                process = subprocess.Popen([sys.executable, __file__, "worker", str(Path(job.work) / "spec.json")],
-                                           stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-                running[process] = (job, time.monotonic(), log)
-                del spec
+                if workers[slot] is None or not workers[slot].alive():
+                    workers[slot] = Worker(scratch / f"worker-{slot}.log")
+                job = pending.pop(0)
+                job.slot = slot
+                Path(job.work).mkdir(parents=True)
+                workers[slot].send(job_spec(job, template, options, use_sandbox, lock, cdir.db_url))
+                busy[slot] = (job, time.monotonic())
             time.sleep(0.05)
-            for process in [p for p in running if p.poll() is not None or
-                            time.monotonic() - running[p][1] > options.notebook_timeout * 1.5 + 60]:
-                job, started, log = running.pop(process)
-                if process.poll() is None:
-                    os.killpg(process.pid, signal.SIGKILL)
-                    process.wait()
-                    job.notes.append("the worker exceeded the wall-clock cap and was stopped")
-                log.close()
-                free_slots.append(job.slot)
-                entry = finish(config, job, time.monotonic() - started)
+            for slot, (job, started) in list(busy.items()):
+                worker = workers[slot]
+                finished = worker.poll_done()
+                if not finished and worker.alive() and time.monotonic() - started <= cap:
+                    continue
+                del busy[slot]
+                result = Path(job.work) / "result.json"
+                if finished and result.exists():
+                    entry = json.loads(result.read_text())
+                else:  # the worker died or hit the wall-clock cap: the submission scores 0, and we say why
+                    why = "wall-clock cap" if worker.alive() else f"exit {worker.process.returncode}"
+                    worker.kill()
+                    workers[slot] = None
+                    job.notes.append(f"the grading worker stopped ({why}); see {worker.log_path}")
+                    with gradebook_lock(lock):
+                        record_zero(config, job)
+                        entry = entry_for(config, job, time.monotonic() - started, graded=False)
                 report["submissions"].append(entry)
                 total = "-" if entry["score"] is None else f"{entry['score']:g}/{entry['max_score']:g}"
                 progress.update(f"{job.student} {job.assignment} {total}")
     finally:
         progress.close()
-        for process, (job, _, log) in running.items():
-            os.killpg(process.pid, signal.SIGKILL)
+        for worker in workers.values():
+            if worker is not None:
+                worker.kill()
         if not options.keep:
             shutil.rmtree(scratch, ignore_errors=True)
     print_summary(report)
@@ -629,24 +754,23 @@ def run(options) -> int:
 
 
 def finish(config, job: Job, seconds: float) -> dict:
+    """Record the grades of an executed (or ungradable) submission in the gradebook; return its report entry."""
     work = Path(job.work)
-    result = {}
-    if (work / "result.json").exists():
-        result = json.loads((work / "result.json").read_text())
-    job.notes += result.get("events", [])
-    if result and not result.get("success"):
-        job.notes.append("nbgrader could not autograde: " + (result.get("error") or result.get("log") or "")[-300:])
-    answers = json.loads((work / "answers.json").read_text())
+    answers = json.loads((work / "answers.json").read_text()) if (work / "answers.json").exists() else {}
     executed = work / "executed" / job.student / job.assignment
-    if job.notebooks and any(executed.glob("*.ipynb")):
+    if job.notebooks and executed.is_dir() and any(executed.glob("*.ipynb")):
         graded = record_grades(config, job, answers, work / "hidden" / "outputs", executed)
         if not graded["success"]:
-            job.notes.append("recording the grades failed: " + (graded.get("error") or "")[-300:])
+            job.notes.append("recording the grades failed: " + _last_line(graded.get("error") or ""))
+            record_zero(config, job)
     else:
         record_zero(config, job)
-        graded = {"success": True}
+    return entry_for(config, job, seconds, graded=True)
+
+
+def entry_for(config, job: Job, seconds: float, graded: bool) -> dict:
     score = scores(config, job.assignment, job.student)
-    return {"assignment": job.assignment, "student": job.student, "graded": bool(graded["success"]),
+    return {"assignment": job.assignment, "student": job.student, "graded": graded,
             "score": None if score is None else score[0], "max_score": None if score is None else score[1],
             "seconds": round(seconds, 1), "notes": job.notes}
 
@@ -668,6 +792,8 @@ def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["worker"]:
         return worker(argv[1])
+    if argv[:1] == ["worker-loop"]:
+        return worker_loop()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--assignment", default=None)
     parser.add_argument("--student", default=None)

@@ -314,15 +314,16 @@ def _run_mistake(mistake, args):
     return output, errors
 
 
-def build_case(suite, name, case):
-    """One stored case: its inputs, the reference's output and collaborator calls, and every catalogued mistake's
-    output or error on the same inputs. Returns ``(stored, shown)`` with the names of the mistakes it shows."""
+def build_case(suite, name, case, mistakes=True):
+    """One stored case: its inputs, the reference's output and collaborator calls, and (unless ``mistakes`` is
+    False) every catalogued mistake's output or error on the same inputs. Returns ``(stored, shown)`` with the
+    names of the mistakes it shows."""
     reference = reference_function(suite, name)
     helpers = COLLABORATORS.get(suite, {}).get(name, [])
     with recording(suite, helpers) as calls:
         expected = _quietly(reference, case["args"])
     stored_mistakes, shown = [], set()
-    for mistake in mistakes_for(suite, name):
+    for mistake in mistakes_for(suite, name) if mistakes else ():
         output, errors = _run_mistake(mistake, case["args"])
         entry = {"name": mistake.name, "message": mistake.message}
         if output is not None and not compare(output, expected, m=case["m"]):
@@ -332,8 +333,9 @@ def build_case(suite, name, case):
         if "output" in entry or "errors" in entry:
             stored_mistakes.append(entry)
             shown.add(mistake.name)
-    stored = {"label": case["label"], "m": case["m"], "args": encode(case["args"]), "expected": encode(expected),
-              "mistakes": stored_mistakes}
+    stored = {"label": case["label"], "m": case["m"], "args": encode(case["args"]), "expected": encode(expected)}
+    if mistakes:
+        stored["mistakes"] = stored_mistakes
     if helpers:
         stored["calls"] = {helper: encode(calls[helper]) for helper in helpers if calls[helper]}
     return stored, shown

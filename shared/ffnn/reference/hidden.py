@@ -43,8 +43,9 @@ def build(suite, names, *, seed, trials=4):
             rng = np.random.default_rng(master.integers(2**63))
             sizes = _Sizes(rng, trial)
             arguments, m = random_arguments(suite, name, rng, sizes=sizes)
+            # the mistakes' outputs are computed only for a case that fails (verdict), not for every case
             stored, _ = build_case(suite, name, {"label": f"random case {trial} of {trials}, m = {m}", "m": m,
-                                                 "args": arguments})
+                                                 "args": arguments}, mistakes=False)
             stored_cases.append(stored)
         spec = function_spec(suite, name, _outputs_of(suite, name), stored_cases)
         if name in VECTORIZED.get(suite, ()):
@@ -52,7 +53,7 @@ def build(suite, names, *, seed, trials=4):
             spec["vectorization"] = []
             for m in VECTORIZATION_SIZES:
                 arguments, _ = random_arguments(suite, name, np.random.default_rng(sizes.seed), m=m, sizes=sizes)
-                stored, _ = build_case(suite, name, {"label": f"m = {m}", "m": m, "args": arguments})
+                stored, _ = build_case(suite, name, {"label": f"m = {m}", "m": m, "args": arguments}, mistakes=False)
                 spec["vectorization"].append({k: stored[k] for k in ("label", "m", "args", "calls") if k in stored})
         functions[name] = spec
     return {"suite": suite, "functions": functions}
@@ -87,8 +88,18 @@ def verdict(answers, name, record):
                            f"what the function must return.")
         try:
             checker.judge(name, number, case, outcome)
-        except AnswerError as error:
-            return False, str(error)
+        except AnswerError:
+            # now that it failed, run the catalogue's mistakes on this case so the feedback can name one
+            stored_case = spec["cases"][number - 1]
+            full, _ = build_case(answers["suite"], name, {"label": stored_case["label"], "m": stored_case["m"],
+                                                          "args": case["args"]})
+            case = {**case, "mistakes": [{**mk, "output": decode(mk["output"]) if "output" in mk else None}
+                                         for mk in full["mistakes"]]}
+            try:
+                checker.judge(name, number, case, outcome)
+            except AnswerError as error:
+                return False, str(error)
+            return False, f"{name}: wrong result on hidden case {number}."
     if "vectorization" in spec:
         lines = record.get("lines")
         small, large = VECTORIZATION_SIZES
