@@ -24,11 +24,12 @@ ZIP         ?=
 CSV         ?=
 JOBS        ?=
 
-.PHONY: help env system-packages lab test bench lock clean-env release collect autograde feedback grades roster
+.PHONY: help env system-packages lab test test-unit test-browser bench lock clean-env release collect autograde feedback grades roster
 
 help:
 	@echo "make lab     start JupyterLab on the course (student view) and print its URL"
-	@echo "make test    run every test (creates .venv from the pinned requirements first)"
+	@echo "make test    run every test (creates .venv from the pinned requirements first);"
+	@echo "             make test-unit / make test-browser run one half"
 	@echo "make bench   print the speed benchmarks"
 	@echo "make env     create or update .venv only;  make lock  re-pin requirements-lock.txt"
 	@echo "Instructors: make release | collect [ZIP=downloads.zip] | autograde [ASSIGNMENT=..] [STUDENT=..]"
@@ -58,8 +59,8 @@ lock: env
 clean-env:
 	rm -rf $(VENV)
 
-# Debian packages the grading sandbox (bubblewrap) and the PostgreSQL gradebook test need.
-SYSTEM_TOOLS := bwrap:bubblewrap prlimit:util-linux setpriv:util-linux
+# Debian packages the grading sandbox (bubblewrap), the PostgreSQL gradebook test and the browser tests need.
+SYSTEM_TOOLS := bwrap:bubblewrap prlimit:util-linux setpriv:util-linux chromium:chromium
 system-packages:
 	@missing=""; for pair in $(SYSTEM_TOOLS); do command -v $${pair%%:*} >/dev/null || missing="$$missing $${pair#*:}"; done; \
 	 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null || missing="$$missing postgresql"; \
@@ -76,8 +77,15 @@ lab: env
 	@$(BIN)/python grader/lab.py $(if $(PORT),--port $(PORT),)
 
 # Tests and benchmarks ------------------------------------------------------------------------------------------
-test: env system-packages
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+test: test-unit test-browser
+
+test-unit: env system-packages
+	$(BIN)/python -m pytest --ignore=tests/browser $(PYTEST_ARGS)
+
+# JupyterLab and the formgrader in headless Chromium (Debian's), driven by Playwright; screenshots and server logs
+# land in artifacts/browser/.
+test-browser: env system-packages
+	$(BIN)/python -m pytest tests/browser $(PYTEST_ARGS)
 
 bench: env
 	$(BIN)/python tests/benchmarks/bench_reference.py $(BENCH_ARGS)

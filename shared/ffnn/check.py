@@ -412,6 +412,7 @@ class Checker:
         calls forward_propagation), those are replaced during the check by stand-ins that replay the reference's
         recorded answers, so a mistake in a collaborator is reported by the collaborator's own test, not here.
         """
+        __tracebackhide__ = True  # IPython shows the student the failing assert, not the checker's insides
         name = name or getattr(function, "__name__", None)
         cases = self.cases(name)
         for number, case in enumerate(cases, start=1):
@@ -428,6 +429,7 @@ class Checker:
 
     def judge(self, name, number, case, outcome):
         """Raise AnswerError with feedback unless ``outcome`` (from ``run_case``) matches the expected output."""
+        __tracebackhide__ = True
         outputs = self.spec(name).get("outputs")
         total = len(self.data["functions"][name]["cases"])
         header = f"{name}: wrong result in case {number} of {total} ({case['label']})."
