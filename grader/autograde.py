@@ -31,6 +31,7 @@ import re
 import secrets
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import tempfile
@@ -90,7 +91,8 @@ def hidden_functions(assignment) -> dict:
 
 
 def hidden_source_lines(assignment) -> list[str]:
-    """The lines of every hidden-test block, to redact them wherever student code echoed them."""
+    """The lines of the hidden-test blocks. They hold nothing secret (the cases are drawn at grading time), but
+    student code that echoes cell sources (an IPython pre_run_cell hook) must not show them in feedback either."""
     import nbformat
     lines = ["### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"]
     for name in expected_notebooks(assignment):
@@ -100,11 +102,34 @@ def hidden_source_lines(assignment) -> list[str]:
     return lines
 
 
+def _redact(output, lines):
+    def clean(text):
+        for line in lines:
+            text = text.replace(line, "[hidden test code removed]")
+        return text
+    if output.get("output_type") == "stream":
+        output["text"] = clean(output.get("text", ""))
+    elif output.get("output_type") == "error":
+        output["evalue"] = clean(output.get("evalue", ""))
+        output["traceback"] = [clean(t) for t in output.get("traceback", [])]
+    else:
+        for key, value in list(output.get("data", {}).items()):
+            if isinstance(value, str):
+                output["data"][key] = clean(value)
+
+
+def ensure_secret():
+    """The course secret behind the hidden cases' seeds: made once, atomically, readable by its owner only."""
+    try:
+        descriptor = os.open(SECRET, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return
+    with os.fdopen(descriptor, "w") as handle:
+        handle.write(secrets.token_hex(32))
+
+
 def job_seed(assignment, student) -> int:
     """Same (student, assignment), same hidden cases: re-grading is reproducible, yet unguessable."""
-    if not SECRET.exists():
-        SECRET.write_text(secrets.token_hex(32))
-        SECRET.chmod(0o600)
     digest = hashlib.sha256(f"{SECRET.read_text().strip()}:{assignment}:{student}".encode()).digest()
     return int.from_bytes(digest[:8], "little")
 
@@ -184,7 +209,7 @@ def _untangle_metadata(notebook, notes):
         if meta is None:
             continue
         grade_id = meta.get("grade_id") if isinstance(meta, dict) else None
-        if not grade_id or grade_id in seen:
+        if not isinstance(grade_id, str) or not grade_id or grade_id in seen:
             cell.metadata.pop("nbgrader")
             notes.append(f"ignored a copy of cell {grade_id}" if grade_id else "ignored broken cell metadata")
             continue
@@ -214,13 +239,12 @@ class RobustExecute:
         self.events = []
 
     def _client(self, nb, cwd):
-        from nbclient import NotebookClient
         from traitlets.config import Config
         config = Config()
         # Unix sockets in this job's runtime folder: the sandbox has no network, and no other job can connect.
         config.KernelManager.transport = "ipc"
         config.KernelManager.ip = os.path.join(os.environ["JUPYTER_RUNTIME_DIR"], "kernel")
-        client = NotebookClient(nb, config=config, timeout=self.cell_timeout, kernel_name=self.kernel_name, allow_errors=True,
+        client = _BoundedClient(nb, config=config, timeout=self.cell_timeout, kernel_name=self.kernel_name, allow_errors=True,
                                 interrupt_on_timeout=True, raise_on_iopub_timeout=False,
                                 error_on_timeout={"ename": "CellTimeoutError",
                                                   "evalue": f"the cell ran longer than {self.cell_timeout} s",
@@ -295,6 +319,37 @@ class RobustExecute:
             nb.cells[index].outputs = [_error_output("NotRun", f"not run: {why}")]
 
 
+OUTPUT_LIMIT = 8 * 1024 * 1024  # bytes of outputs kept per notebook; the rest is dropped, with a note
+
+
+def _bounded_client_class():
+    from nbclient import NotebookClient
+
+    class BoundedClient(NotebookClient):
+        """Keeps at most OUTPUT_LIMIT bytes of a notebook's outputs in memory: printing without end in a loop
+        must not exhaust the grader (the kernel's own memory is limited by the sandbox, the grader's is not)."""
+
+        kept = 0
+
+        def output(self, outs, msg, display_id, cell_index):
+            size = len(json.dumps(msg.get("content", {}), default=str))
+            if self.kept + size > OUTPUT_LIMIT:
+                if not getattr(self, "_noted", False):
+                    self._noted = True
+                    from nbformat.v4 import new_output
+                    outs.append(new_output("stream", name="stdout",
+                                           text=f"[output beyond {OUTPUT_LIMIT // 2**20} MB dropped]\n"))
+                return None
+            self.kept += size
+            return super().output(outs, msg, display_id, cell_index)
+
+    return BoundedClient
+
+
+def _BoundedClient(*args, **kwargs):
+    return _bounded_client_class()(*args, **kwargs)
+
+
 async def _ensure(value):
     if asyncio.iscoroutine(value) or isinstance(value, asyncio.Future):
         return await value
@@ -342,10 +397,12 @@ def worker(spec_path: str) -> int:
             job.notes.append("nbgrader could not autograde: " + _last_line(result.get("error") or
                                                                            result.get("log") or ""))
     phases["execute"] = time.monotonic() - started - phases["prepare"]
+    answers = json.loads((work / "answers.json").read_text())
+    verdicts = compute_verdicts(job, answers, work / "hidden" / "outputs")  # outside the lock: no waiting on it
     waited = time.monotonic()
     with gradebook_lock(spec["lock"]):
         phases["lock wait"] = time.monotonic() - waited
-        entry = finish(config, job, time.monotonic() - started)
+        entry = finish(config, job, verdicts, time.monotonic() - started)
     phases["record"] = time.monotonic() - waited - phases["lock wait"]
     entry["phases"] = {k: round(v, 2) for k, v in phases.items()}
     (work / "result.json").write_text(json.dumps(entry))
@@ -385,37 +442,83 @@ def main_config(db_url=None):
 # Verdicts and the gradebook (this process)
 # ----------------------------------------------------------------------------------------------------------------
 
-def _verdict_preprocessor(answers_by_suite, outputs_dir, cells, redact):
-    from nbgrader.preprocessors import NbGraderPreprocessor
+RECORD_LIMIT = 16 * 1024 * 1024
+SAFE_MIMETYPES = ("text/plain", "image/png", "image/jpeg")
+
+
+def read_record(path: Path):
+    """A hidden-test record written by the kernel: a regular file (no symlink, no FIFO) of bounded size, or None."""
+    try:
+        descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return None
+    with os.fdopen(descriptor, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        if not stat.S_ISREG(info.st_mode) or info.st_size > RECORD_LIMIT:
+            return None
+        data = handle.read(RECORD_LIMIT + 1)
+    try:
+        record = json.loads(data)
+    except ValueError:
+        return None
+    return record if isinstance(record, dict) else None
+
+
+def compute_verdicts(job: Job, answers_by_suite, outputs_dir: Path) -> dict:
+    """{grade_id: (passed, feedback)} for every test cell with hidden tests, judged here from the kernel's records."""
     from ffnn.grading import output_path
     from ffnn.reference.hidden import verdict
+    verdicts = {}
+    for grade_id, (suite, name) in hidden_functions(job.assignment).items():
+        record = read_record(output_path(outputs_dir, suite, name))
+        try:
+            verdicts[grade_id] = verdict(answers_by_suite[suite], name, record)
+        except Exception as error:  # noqa: BLE001 - a malformed record fails its own cell, nothing else
+            verdicts[grade_id] = (False, f"{name}: the hidden tests' record could not be read "
+                                         f"({type(error).__name__}).")
+    return verdicts
+
+
+def _safe_outputs(cell):
+    """Keep what the formgrader and feedback pages can show without running anything: text and images."""
+    kept = []
+    for output in cell.get("outputs", []):
+        if output.get("output_type") in ("display_data", "execute_result"):
+            output["data"] = {k: v for k, v in output.get("data", {}).items() if k in SAFE_MIMETYPES}
+            if not output["data"]:
+                continue
+        kept.append(output)
+    cell["outputs"] = kept
+
+
+def _verdict_preprocessor(verdicts, redact=()):
+    from nbgrader.preprocessors import NbGraderPreprocessor
 
     class ApplyHiddenVerdicts(NbGraderPreprocessor):
         """Each graded test cell passes only if the trusted verdict of its hidden tests passes and the cell
-        raised nothing; its outputs are rewritten so that nothing the kernel printed can award points."""
+        raised nothing; outputs that could run code in an instructor's browser (HTML, JavaScript, SVG) and
+        student-added markdown are neutralized, and nothing the kernel printed can award points."""
 
         def preprocess(self, nb, resources):
             for cell in nb.cells:
-                for output in cell.get("outputs", []):
-                    _redact(output, redact)
                 meta = cell.metadata.get("nbgrader", {})
-                if not meta.get("grade") or cell.cell_type != "code":
+                if cell.cell_type in ("markdown", "raw") and not meta:
+                    # a cell the student added: show its text, never its HTML
+                    cell.cell_type = "markdown"
+                    cell.source = "```\n" + cell.source.replace("`", "'") + "\n```"
+                    continue
+                if cell.cell_type != "code":
+                    continue
+                _safe_outputs(cell)
+                for output in cell.outputs:
+                    _redact(output, redact)
+                if not meta.get("grade"):
                     continue
                 kept = [o for o in cell.outputs if o.output_type in ("stream", "display_data", "error")
                         and not (o.output_type == "stream" and o.name == "stderr")]
                 errors = [o for o in kept if o.output_type == "error"]
                 kept = [o for o in kept if o.output_type != "error"]
-                passed, message = True, ""
-                if meta["grade_id"] in cells:
-                    suite, name = cells[meta["grade_id"]]
-                    record = None
-                    path = output_path(outputs_dir, suite, name)
-                    if path.exists():
-                        try:
-                            record = json.loads(path.read_text())
-                        except ValueError:
-                            record = None
-                    passed, message = verdict(answers_by_suite[suite], name, record)
+                passed, message = verdicts.get(meta["grade_id"], (True, ""))
                 if errors:
                     kept.append(errors[0])
                 elif not passed:
@@ -425,26 +528,8 @@ def _verdict_preprocessor(answers_by_suite, outputs_dir, cells, redact):
     return ApplyHiddenVerdicts
 
 
-def _redact(output, lines):
-    def clean(text):
-        for line in lines:
-            if line in text:
-                text = text.replace(line, "[hidden test code removed]")
-        return text
-    if output.get("output_type") == "stream":
-        output["text"] = clean(output.get("text", ""))
-    elif output.get("output_type") == "error":
-        output["evalue"] = clean(output.get("evalue", ""))
-        output["traceback"] = [clean(t) for t in output.get("traceback", [])]
-    else:
-        for key, value in list(output.get("data", {}).items()):
-            if isinstance(value, str):
-                output["data"][key] = clean(value)
-
-
-def record_grades(config, job: Job, answers_by_suite, outputs_dir, executed_dir):
+def record_grades(config, job: Job, verdicts, executed_dir):
     """nbgrader's grade-saving steps on the executed notebooks, with our verdicts, into the main gradebook."""
-    from nbclient import NotebookClient  # noqa: F401 - same environment as the worker
     from nbconvert.preprocessors import ClearMetadataPreprocessor
     from nbgrader.apps import NbGraderAPI
     from nbgrader.preprocessors import AssignLatePenalties, CheckCellMetadata, LimitOutput, SaveAutoGrades
@@ -455,14 +540,15 @@ def record_grades(config, job: Job, answers_by_suite, outputs_dir, executed_dir)
             if path.is_file():
                 shutil.copyfile(path, staged / path.name)
     timestamp = Path(job.submitted) / "timestamp.txt"
-    if timestamp.exists():
+    if timestamp.is_file() and not timestamp.is_symlink() and timestamp.stat().st_size < 200:
         shutil.copyfile(timestamp, staged / "timestamp.txt")
-    verdicts = _verdict_preprocessor(answers_by_suite, outputs_dir, hidden_functions(job.assignment),
-                                     hidden_source_lines(job.assignment))
     merged = copy.deepcopy(config)
     merged["CourseDirectory"]["submitted_directory"] = str(Path(job.work) / "graded-input")
     merged["Autograde"]["sanitize_preprocessors"] = []
-    merged["Autograde"]["autograde_preprocessors"] = [verdicts, ClearMetadataPreprocessor, LimitOutput,
+    merged["Autograde"]["autograde_preprocessors"] = [_verdict_preprocessor(verdicts,
+                                                                            hidden_source_lines(job.assignment)),
+                                                      ClearMetadataPreprocessor,
+                                                      LimitOutput,
                                                       SaveAutoGrades, AssignLatePenalties, CheckCellMetadata]
     api = NbGraderAPI(coursedir=coursedir(merged), config=merged)
     return api.autograde(job.assignment, job.student, force=True, create=True)
@@ -689,6 +775,7 @@ def run(options) -> int:
               f"student={options.student or 'any'} (run `make collect` first).")
         return 1
     assignments = sorted({a for a, _, _ in submissions})
+    ensure_secret()
     ensure_assignments_in_gradebook(config, assignments)
     jobs_n = max(1, options.jobs or os.cpu_count() or 1)
     scratch = Path(tempfile.mkdtemp(prefix="ffnn-autograde-"))
@@ -700,7 +787,9 @@ def run(options) -> int:
           f"{'on' if use_sandbox else 'OFF'}")
     progress = Progress(len(submissions))
     pending = [Job(a, s, str(path), str(scratch / f"{s}--{a}")) for a, s, path in submissions]
-    lock = scratch / "gradebook.lock"
+    # one writer at a time, also across two `make autograde` runs on the same SQLite gradebook
+    lock = Path(cdir.db_url[len("sqlite:///"):] + ".lock") if cdir.db_url.startswith("sqlite:///") \
+        else Path(tempfile.gettempdir()) / f"ffnn-gradebook-{hashlib.sha256(cdir.db_url.encode()).hexdigest()[:12]}.lock"
     cap = options.notebook_timeout * 1.5 + 120
     workers = {slot: None for slot in range(jobs_n)}  # slot -> Worker (long-lived: imports paid once)
     busy = {}                                          # slot -> (job, started)
@@ -726,14 +815,20 @@ def run(options) -> int:
                 result = Path(job.work) / "result.json"
                 if finished and result.exists():
                     entry = json.loads(result.read_text())
-                else:  # the worker died or hit the wall-clock cap: the submission scores 0, and we say why
-                    why = "wall-clock cap" if worker.alive() else f"exit {worker.process.returncode}"
-                    worker.kill()
-                    workers[slot] = None
-                    job.notes.append(f"the grading worker stopped ({why}); see {worker.log_path}")
-                    with gradebook_lock(lock):
-                        record_zero(config, job)
-                        entry = entry_for(config, job, time.monotonic() - started, graded=False)
+                else:  # the grader failed, not the student: leave the gradebook as it was and say so
+                    if finished:
+                        why = "the grading step raised an error"
+                    elif worker.alive():
+                        why = "the wall-clock cap was reached"
+                        worker.kill()
+                        workers[slot] = None
+                    else:
+                        why = f"the worker exited ({worker.process.returncode})"
+                        workers[slot] = None
+                    job.notes.append(f"NOT GRADED: {why}; see {worker.log_path}")
+                    entry = {"assignment": job.assignment, "student": job.student, "graded": False,
+                             "score": None, "max_score": None, "seconds": round(time.monotonic() - started, 1),
+                             "notes": job.notes}
                 report["submissions"].append(entry)
                 total = "-" if entry["score"] is None else f"{entry['score']:g}/{entry['max_score']:g}"
                 progress.update(f"{job.student} {job.assignment} {total}")
@@ -753,19 +848,22 @@ def run(options) -> int:
     return 0 if all(e["graded"] for e in report["submissions"]) else 1
 
 
-def finish(config, job: Job, seconds: float) -> dict:
-    """Record the grades of an executed (or ungradable) submission in the gradebook; return its report entry."""
-    work = Path(job.work)
-    answers = json.loads((work / "answers.json").read_text()) if (work / "answers.json").exists() else {}
-    executed = work / "executed" / job.student / job.assignment
-    if job.notebooks and executed.is_dir() and any(executed.glob("*.ipynb")):
-        graded = record_grades(config, job, answers, work / "hidden" / "outputs", executed)
-        if not graded["success"]:
-            job.notes.append("recording the grades failed: " + _last_line(graded.get("error") or ""))
-            record_zero(config, job)
-    else:
+def finish(config, job: Job, verdicts, seconds: float) -> dict:
+    """Record the grades of an executed (or ungradable) submission in the gradebook; return its report entry.
+
+    A submission without a gradable notebook scores 0 (nbgrader's rule). When the grader itself fails, the
+    gradebook is left as it was and the entry says "not graded": a grading bug must not erase earlier grades."""
+    executed = Path(job.work) / "executed" / job.student / job.assignment
+    if not job.notebooks:
         record_zero(config, job)
-    return entry_for(config, job, seconds, graded=True)
+        return entry_for(config, job, seconds, graded=True)
+    if not (executed.is_dir() and any(executed.glob("*.ipynb"))):
+        job.notes.append("NOT GRADED: nbgrader produced no executed notebook (see the worker log)")
+        return entry_for(config, job, seconds, graded=False)
+    graded = record_grades(config, job, verdicts, executed)
+    if not graded["success"]:
+        job.notes.append("NOT GRADED: recording the grades failed: " + _last_line(graded.get("error") or ""))
+    return entry_for(config, job, seconds, graded=bool(graded["success"]))
 
 
 def entry_for(config, job: Job, seconds: float, graded: bool) -> dict:
@@ -790,8 +888,6 @@ def print_summary(report):
 
 def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    if argv[:1] == ["worker"]:
-        return worker(argv[1])
     if argv[:1] == ["worker-loop"]:
         return worker_loop()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])

@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import copy
 import csv
+import html
 import io
 import json
 import re
@@ -141,29 +142,48 @@ def release(options) -> int:
 ZIP_PATTERN_HELP = """LMS download: any folder layout; each notebook file name must contain the student id and the
 notebook name, the id first: <student id>_<notebook>.ipynb, e.g. jdoe42_01_two_layer_network.ipynb. Characters
 the LMS adds around them are ignored (jdoe42_late_01_two_layer_network-1.ipynb, 'jdoe42_01_two_layer_network (2)
-.ipynb'). The student id is the text before the first '_' (letters, digits, '.', '-'). Files that do not match are
-listed, not dropped: nothing is deleted."""
+.ipynb'). The student id is the longest id of the imported roster that starts the name (so ids may contain '_');
+without a roster, the text before the first '_'. Files that do not match are listed, not dropped: nothing is
+deleted. Of two files for the same notebook, the newer (by the zip's dates) is kept, the older moved aside."""
 
 
-def match_zip_name(name, notebooks):
-    """(student, notebook) for an LMS file name, or None."""
+def match_zip_name(name, notebooks, roster=()):
+    """(student, notebook) for an LMS file name, or None. With a roster, the longest roster id that starts the
+    name wins (so ids may contain '_'); without one, the id ends at the first '_'."""
     base = Path(name).name
     if not base.endswith(".ipynb") or base.startswith("."):
         return None
     for notebook in sorted(notebooks, key=len, reverse=True):
         if notebook in base:
             head = base.split(notebook, 1)[0]
+            known = [r for r in roster if head.startswith(r + "_")]
+            if known:
+                return max(known, key=len), notebook
             student = re.match(r"^([A-Za-z0-9.\-]+)_", head)
             if student:
                 return student.group(1), notebook
     return None
 
 
+def roster_ids(config) -> list[str]:
+    """Student ids already in the gradebook (empty when there is none yet)."""
+    from nbgrader.api import Gradebook
+    db_url = coursedir(config).db_url
+    if db_url.startswith("sqlite:///") and not Path(db_url[len("sqlite:///"):]).exists():
+        return []
+    with Gradebook(db_url, coursedir(config).course_id) as gradebook:
+        return [student.id for student in gradebook.students]
+
+
 def _keep_previous(destination: Path):
-    """Move an existing submission file aside (dated) instead of overwriting it."""
+    """Move an existing submission file aside (a folder of its own per move) instead of overwriting it."""
     if destination.exists():
-        previous = destination.parent / ".previous" / time.strftime("%Y%m%d-%H%M%S")
-        previous.mkdir(parents=True, exist_ok=True)
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        for attempt in range(1000):
+            previous = destination.parent / ".previous" / (stamp if attempt == 0 else f"{stamp}-{attempt}")
+            if not previous.exists():
+                break
+        previous.mkdir(parents=True)
         shutil.move(str(destination), previous / destination.name)
 
 
@@ -175,16 +195,18 @@ def collect_zip(config, archive: Path) -> int:
     notebooks = {name: assignment for assignment in course.ASSIGNMENTS
                  for name in [p.stem for p in (course.SOURCE / assignment).glob("*.ipynb")]}
     unmatched, collected = [], Counter()
+    roster = roster_ids(config)
     try:
         bundle = zipfile.ZipFile(archive)
     except zipfile.BadZipFile as error:
         print(f"collect: {archive} is not a zip file ({error}).", file=sys.stderr)
         return 2
     with bundle:
-        for info in bundle.infolist():
+        # oldest first, so that of two files for the same notebook the newest is the one kept in place
+        for info in sorted(bundle.infolist(), key=lambda i: i.date_time):
             if info.is_dir():
                 continue
-            found = match_zip_name(info.filename, notebooks)
+            found = match_zip_name(info.filename, notebooks, roster)
             if not found:
                 unmatched.append(info.filename)
                 continue
@@ -198,7 +220,7 @@ def collect_zip(config, archive: Path) -> int:
                 continue
             _keep_previous(destination)
             destination.write_bytes(data)
-            stamp = time.strftime("%Y-%m-%d %H:%M:%S", (*info.date_time, 0, 0, -1)) + " UTC"
+            stamp = time.strftime("%Y-%m-%d %H:%M:%S", (*info.date_time, 0, 0, -1))  # the zip's own clock
             (folder / "timestamp.txt").write_text(stamp)
             collected[assignment] += 1
     for assignment, count in sorted(collected.items()):
@@ -346,8 +368,8 @@ def write_report(totals, cell_passes, cell_counts, mistakes) -> Path:
                          f"<td>{count}</td></tr>")
         parts.append("</table>")
     parts.append("<h2>Most frequent named mistakes</h2><table><tr><th>mistake</th><th>times</th></tr>")
-    for text, count in mistakes.most_common(20):
-        parts.append(f"<tr><td style='text-align:left'>{text}</td><td>{count}</td></tr>")
+    for text, count in mistakes.most_common(20):  # text from autograded outputs: escape it
+        parts.append(f"<tr><td style='text-align:left'>{html.escape(text)}</td><td>{count}</td></tr>")
     parts.append("</table></body></html>")
     path = GRADES / "report.html"
     path.write_text("\n".join(parts), encoding="utf-8")

@@ -31,6 +31,10 @@ def free_port(start: int, attempts: int = 50) -> int:
     raise SystemExit(f"make lab: no free port in {start}..{start + attempts - 1}; pass PORT=<number>.")
 
 
+def with_token(env: dict, token: str) -> dict:
+    return {**env, "JUPYTER_TOKEN": token}
+
+
 def student_environment(base=None) -> dict:
     """Environment variables for a student-side Jupyter server (used by `make lab` and by the tests)."""
     env = dict(os.environ if base is None else base)
@@ -39,10 +43,12 @@ def student_environment(base=None) -> dict:
     return env
 
 
-def command(port: int, token: str, root_dir: Path, open_browser: bool = False) -> list[str]:
+def command(port: int, root_dir: Path, open_browser: bool = False) -> list[str]:
+    """The server's command line; its token comes from JUPYTER_TOKEN (``with_token``), not from the command line,
+    where any local user could read it with `ps`."""
     arguments = [sys.executable, "-m", "jupyter", "lab", f"--ServerApp.root_dir={root_dir}",
                  "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
-                 f"--IdentityProvider.token={token}", f"--ServerApp.open_browser={open_browser}"]
+                 f"--ServerApp.open_browser={open_browser}"]
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         arguments.append("--allow-root")  # containers and CI machines often run as root
     return arguments
@@ -61,7 +67,8 @@ def main(argv=None) -> int:
     token = secrets.token_hex(16)
     print(f"Course JupyterLab: open  http://127.0.0.1:{port}/lab?token={token}", flush=True)
     print("Stop it with Ctrl-C (twice).", flush=True)
-    os.execvpe(sys.executable, command(port, token, options.root, options.browser), student_environment())
+    os.execvpe(sys.executable, command(port, options.root, options.browser),
+               with_token(student_environment(), token))
     return 0
 
 

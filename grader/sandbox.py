@@ -40,6 +40,9 @@ LIMITS = {
     "PROCESSES": 256,       # tasks (processes and threads) of the sandbox's uid
     "FILE_MB": 64,          # largest file the kernel may write
     "OPEN_FILES": 256,
+    "HOME_MB": 256,         # the kernel's working folder (a tmpfs)
+    "TMP_MB": 64,           # /tmp (a tmpfs)
+    "SHM_MB": 64,           # /dev/shm (a tmpfs)
 }
 BASE_UID = 61000  # sandbox uids: BASE_UID + worker slot; they own nothing outside the jail
 
@@ -124,20 +127,21 @@ def _student_package() -> Path:
     return copy
 
 
-def jail_command(command: list[str], *, slot: int, work: Path, writable: list[Path], readable: list[Path],
+def jail_command(command: list[str], *, slot: int, writable: list[Path], readable: list[Path],
                  env: dict) -> list[str]:
     """The bwrap + setpriv + prlimit command that runs ``command`` in the jail."""
     uid = BASE_UID + slot
     # No user namespace: the jail's uid must be a real, unprivileged one for the process limit to count.
     arguments = ["bwrap", "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try",
-                 "--die-with-parent", "--new-session", "--clearenv",
-                 "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
+                 "--die-with-parent", "--new-session", "--clearenv", "--proc", "/proc", "--dev", "/dev",
+                 # writable scratch space is RAM: sized, so it cannot fill the machine
+                 "--size", str(limit("TMP_MB") * 2**20), "--tmpfs", "/tmp"]
     read_only = [Path(p) for p in ("/usr", "/lib", "/lib64", "/bin", "/sbin", "/etc") if os.path.exists(p)]
     read_only += _python_roots() + list(readable)
     # bwrap would create the mount points' parents (e.g. /root) as 0700 root-owned directories, which the
     # jail's user could not traverse: create them world-traversable first.
     made = set()
-    for path in read_only + list(writable) + [work]:
+    for path in read_only + list(writable):
         for parent in reversed(path.parents):
             if str(parent) not in made and str(parent) != "/":
                 made.add(str(parent))
@@ -148,10 +152,12 @@ def jail_command(command: list[str], *, slot: int, work: Path, writable: list[Pa
             arguments += ["--perms", "0755", "--dir", str(parent)]
     for path in read_only:
         arguments += ["--ro-bind", str(path), str(path)]
-    arguments += ["--ro-bind", str(_student_package()), str(PACKAGE), "--perms", "1777", "--tmpfs", "/dev/shm"]
+    arguments += ["--ro-bind", str(_student_package()), str(PACKAGE),
+                  "--perms", "1777", "--size", str(limit("SHM_MB") * 2**20), "--tmpfs", "/dev/shm"]
     for path in writable:
         arguments += ["--bind", str(path), str(path)]
-    arguments += ["--bind", str(work), str(work), "--chdir", str(work)]
+    arguments += ["--perms", "1777", "--size", str(limit("HOME_MB") * 2**20), "--tmpfs", JAIL_HOME,
+                  "--chdir", JAIL_HOME]
     for key, value in env.items():
         arguments += ["--setenv", key, value]
     arguments += ["--", "setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--inh-caps=-all",
@@ -167,6 +173,10 @@ def _own(path: Path, uid: int, mode: int) -> None:
     path.chmod(mode)
 
 
+JAIL_HOME = "/tmp/home"          # the kernel's cwd and HOME: a tmpfs of LIMITS["HOME_MB"]
+JAIL_SETUP = "/ffnn-setup"       # read-only: the connection file and a font cache to copy into HOME
+
+
 def kernel(connection_file: str, extra=()) -> None:
     """Kernel launcher (the kernelspec's argv): exec the IPython kernel inside the jail."""
     connection = Path(connection_file).resolve()
@@ -175,25 +185,27 @@ def kernel(connection_file: str, extra=()) -> None:
         sys.exit("sandbox: the grading kernel needs KernelManager.transport = 'ipc' (the jail has no network).")
     slot = int(os.environ.get("FFNN_SANDBOX_SLOT", "0"))
     uid = BASE_UID + slot
-    work = Path(tempfile.mkdtemp(prefix="ffnn-kernel-"))
-    _own(work, uid, 0o700)
     sockets = Path(info["ip"]).parent
     if not Path(info["ip"]).is_absolute() or os.environ.get("FFNN_SANDBOX_RUNTIME") != str(sockets):
         sys.exit(f"sandbox: the kernel's IPC sockets ({info['ip']}) must live in FFNN_SANDBOX_RUNTIME, a directory "
                  f"of their own: set KernelManager.ip = '<that directory>/kernel' (autograde.py does).")
-    # The kernel (uid of the slot) binds its IPC sockets next to the connection file and reads that file.
-    jail_connection = work / "connection.json"
-    jail_connection.write_text(connection.read_text())
-    _own(jail_connection, uid, 0o400)
-    sockets.chmod(0o1777)
-    matplotlib_dir = work / "matplotlib"
-    shutil.copytree(_matplotlib_cache(), matplotlib_dir)
-    for path in [matplotlib_dir, *matplotlib_dir.iterdir()]:
-        os.chown(path, uid, uid)
-    readable = []
+    # Everything the launcher writes goes to the job's runtime folder, which the grader deletes with the job.
+    setup = Path(tempfile.mkdtemp(prefix="setup-", dir=sockets))
+    setup.chmod(0o755)
+    shutil.copyfile(connection, setup / "connection.json")
+    _own(setup / "connection.json", uid, 0o400)
+    shutil.copytree(_matplotlib_cache(), setup / "matplotlib")
+    sockets.chmod(0o1777)  # the kernel (the slot's uid) binds its IPC sockets here
+    # The kernel's own stdout/stderr: a file of its own (capped by the file-size limit), not the grader's log.
+    log = os.open(setup / "kernel.log", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchown(log, uid, uid)
+    os.dup2(log, 1)
+    os.dup2(log, 2)
+    os.close(log)
+    readable = [setup]
     writable = [sockets]
-    env = {"PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin", "HOME": str(work), "LANG": "C.UTF-8",
-           "MPLCONFIGDIR": str(matplotlib_dir), "PYTHONDONTWRITEBYTECODE": "1", "TMPDIR": "/tmp"}
+    env = {"PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin", "HOME": JAIL_HOME, "LANG": "C.UTF-8",
+           "MPLCONFIGDIR": f"{JAIL_HOME}/matplotlib", "PYTHONDONTWRITEBYTECODE": "1", "TMPDIR": "/tmp"}
     for key in ("PYTHONHASHSEED", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "OMP_NUM_THREADS",
                 "IPYKERNEL_CELL_NAME", "NBGRADER_EXECUTION", "MPLBACKEND"):
         if key in os.environ:
@@ -212,8 +224,10 @@ def kernel(connection_file: str, extra=()) -> None:
     options = [a for a in extra if re.fullmatch(r"--[A-Za-z]+\.[A-Za-z_]+=[\w.:-]*", a)]
     if not any(o.startswith("--HistoryManager.enabled=") for o in options):
         options.append("--HistoryManager.enabled=False")
-    command = [sys.executable, "-m", "ipykernel_launcher", "-f", str(jail_connection), *options]
-    arguments = jail_command(command, slot=slot, work=work, writable=writable, readable=readable, env=env)
+    # inside the jail: a fresh HOME on the sized tmpfs, seeded with the font cache, then the kernel itself
+    command = ["/bin/sh", "-c", f'cp -r {setup}/matplotlib "$HOME/" && exec "$0" "$@"', sys.executable, "-m",
+               "ipykernel_launcher", "-f", str(setup / "connection.json"), *options]
+    arguments = jail_command(command, slot=slot, writable=writable, readable=readable, env=env)
     os.execvp(arguments[0], arguments)
 
 

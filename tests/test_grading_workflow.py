@@ -309,3 +309,29 @@ def test_autograde_into_postgresql(tmp_path, postgres):
     rows = subprocess.run(["psql", postgres, "-At", "-c", "SELECT count(*) FROM submitted_assignment"],
                           capture_output=True, text=True, check=True).stdout.strip()
     assert rows == "2"
+
+
+def test_collect_from_the_exchange(tmp_path):
+    """Release to an nbgrader exchange, fetch and submit as a student, then `instructor.py collect`."""
+    exchange, student_home = tmp_path / "exchange", tmp_path / "jdoe42"
+    exchange.mkdir()
+    exchange.chmod(0o777)
+    student_home.mkdir()
+    env = {"FFNN_EXCHANGE": str(exchange), "FFNN_SUBMITTED": str(tmp_path / "submitted"),
+           "FFNN_GRADEBOOK_URL": f"sqlite:///{tmp_path / 'gradebook.db'}"}
+    run(["-c", f"import sys; sys.path.insert(0, {str(ROOT / 'grader')!r}); import course; api = course.api(); "
+               f"assert api.generate_assignment('{ASSIGNMENT}')['success']; "
+               f"r = api.release_assignment('{ASSIGNMENT}'); assert r['success'], r"],
+        {**env, "FFNN_RELEASE": str(tmp_path / "release")})
+    student_env = {**os.environ, "USER": "jdoe42", "LOGNAME": "jdoe42", "HOME": str(student_home)}
+    for command in (["fetch_assignment", ASSIGNMENT], ["submit", ASSIGNMENT]):
+        result = subprocess.run([PYTHON, "-m", "nbgrader", *command, "--course", "ffnn",
+                                 f"--Exchange.root={exchange}"], cwd=student_home, env=student_env,
+                                capture_output=True, text=True, timeout=300)
+        assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    result = run([str(ROOT / "grader" / "instructor.py"), "collect", ASSIGNMENT], env)
+    assert f"collect: {ASSIGNMENT}: ok" in result.stdout
+    import pwd
+    student = pwd.getpwuid(os.getuid()).pw_name  # nbgrader's exchange names the submitter by the account
+    collected = tmp_path / "submitted" / student / ASSIGNMENT
+    assert (collected / f"{ASSIGNMENT}.ipynb").exists() and (collected / "timestamp.txt").exists()

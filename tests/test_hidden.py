@@ -116,3 +116,39 @@ def test_outside_the_grader_the_reference_judges_in_the_kernel(monkeypatch):
     with pytest.raises(AnswerError):
         grading.hidden_tests("activations", relu_wrong_at_zero, "relu")
     assert reference_relu is not None and two_layer is not None
+
+
+def test_composite_cases_hold_no_recorded_answers():
+    cases, _ = hidden.split(hidden.build("two_layer", ["nn_model"], seed=4))
+    spec = cases["functions"]["nn_model"]
+    assert "collaborators" not in spec and spec["standins"]
+    assert all("calls" not in case for case in spec["cases"])
+
+
+def nn_model(X, Y, n_h, num_iterations=10000, learning_rate=1.2, seed=0, print_cost=False):
+    n_x, n_h, n_y = layer_sizes(X, Y, n_h)
+    parameters = initialize_parameters(n_x, n_h, n_y, seed)
+    costs = []
+    for _ in range(num_iterations):
+        A2, cache = forward_propagation(X, parameters)
+        costs.append(compute_cost(A2, Y))
+        grads = backward_propagation(parameters, cache, X, Y)
+        parameters = update_parameters(parameters, grads, learning_rate)
+    return parameters, costs
+
+
+def nn_model_wrong_rate(X, Y, n_h, num_iterations=10000, learning_rate=1.2, seed=0, print_cost=False):
+    return nn_model(X, Y, n_h, num_iterations, learning_rate / 2, seed)
+
+
+def layer_sizes(*args):
+    raise AssertionError("replaced by a stand-in")
+
+
+initialize_parameters = compute_cost = backward_propagation = update_parameters = layer_sizes
+
+
+def test_composite_judged_with_standins(sandboxed):
+    assert sandboxed("two_layer", ["nn_model"], nn_model, "nn_model") == (True, "")
+    passed, message = sandboxed("two_layer", ["nn_model"], nn_model_wrong_rate, "nn_model")
+    assert not passed and "nn_model: wrong result" in message

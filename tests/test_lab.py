@@ -25,11 +25,11 @@ def _get(url, timeout=5):
 def server(tmp_path_factory):
     port = lab.free_port(18888)
     token = "test-token"
-    env = lab.student_environment()
+    env = lab.with_token(lab.student_environment(), token)
     env["JUPYTER_RUNTIME_DIR"] = str(tmp_path_factory.mktemp("runtime"))
     log = tmp_path_factory.mktemp("log") / "lab.log"
     with open(log, "w") as handle:
-        process = subprocess.Popen(lab.command(port, token, ROOT / "notebooks"), env=env, stdout=handle,
+        process = subprocess.Popen(lab.command(port, ROOT / "notebooks"), env=env, stdout=handle,
                                    stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
@@ -60,6 +60,10 @@ def test_lab_serves_the_student_notebooks_on_loopback(server):
     assert "README.md" in names  # the notebooks/ folder
     status, _ = _get(f"{base}/api/status?token={token}")
     assert status == 200
+
+
+def test_the_token_is_not_on_the_command_line():
+    assert not [a for a in lab.command(8888, ROOT / "notebooks") if "token" in a.lower()]
 
 
 def test_lab_needs_the_token(server):

@@ -99,3 +99,12 @@ def test_process_limit_stops_a_fork_bomb(kernel):
 def test_file_size_limit(kernel):
     _, error = run(kernel, "open('big', 'wb').write(b'0' * (100 * 1024 * 1024))")
     assert error == "OSError"
+
+
+def test_scratch_space_is_bounded(kernel):
+    """The writable folders are sized tmpfs: filling them fails instead of filling the machine."""
+    text, error = run(kernel, "import os\nwritten = 0\ntry:\n    for i in range(100):\n"
+                              "        with open(f'chunk{i}', 'wb') as f:\n            f.write(b'0' * 32 * 1024 * 1024)\n"
+                              "        written += 32\nexcept OSError as e:\n    print('stopped after', written, 'MB')")
+    assert "stopped after" in text and int(text.split()[2]) <= sandbox.LIMITS["HOME_MB"]
+    run(kernel, "import glob, os\nfor p in glob.glob('chunk*'):\n    os.remove(p)")

@@ -83,20 +83,23 @@ def encode(value):
     raise TypeError(f"cannot encode {type(value).__name__} in a fixture")
 
 
-def decode(value):
-    """Inverse of ``encode``."""
+def decode(value, untrusted=False):
+    """Inverse of ``encode``. ``untrusted`` (data a student's kernel wrote): numbers only, and bounded."""
     if isinstance(value, list):
-        return [decode(v) for v in value]
+        return [decode(v, untrusted) for v in value]
     if isinstance(value, dict):
         if "__ndarray__" in value:
+            if untrusted and (np.dtype(value["dtype"]).kind not in "biuf"
+                              or int(np.prod(value["shape"], dtype=np.int64)) > 10_000_000):
+                raise ValueError("recorded array of a disallowed dtype or size")
             return np.array(value["__ndarray__"], dtype=value["dtype"]).reshape(value["shape"])
         if "__tuple__" in value:
-            return tuple(decode(v) for v in value["__tuple__"])
+            return tuple(decode(v, untrusted) for v in value["__tuple__"])
         if "__dict__" in value:
-            return {k: decode(v) for k, v in value["__dict__"]}
-        if "__callable__" in value:
+            return {str(k): decode(v, untrusted) for k, v in value["__dict__"]}
+        if "__callable__" in value and not untrusted:
             return TEST_FUNCTIONS[value["__callable__"]]
-        raise ValueError(f"unknown fixture encoding {sorted(value)}")
+        raise ValueError(f"unknown fixture encoding {sorted(value)[:5]}")
     return value
 
 
@@ -497,12 +500,12 @@ def _ordinal(n):
     return f"{n}{'th' if 10 <= n % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}"
 
 
-_ISCLOSE = np.isclose  # taken when the checker is imported, before any student code runs
+_ISCLOSE = np.isclose  # taken when the checker is imported: a later `np.isclose = ...` does not change it
 
 
 def _same(a, b) -> bool:
-    """Equal within the checker's tolerance, for the replays: built only on what student code cannot rebind
-    (np.isclose taken at import, ndarray methods), so a monkeypatched numpy cannot make all arguments match."""
+    """Equal within the checker's tolerance, for the replays of the visible tests. (Hidden tests are judged
+    outside the kernel, so nothing here needs to resist deliberate tampering.)"""
     if isinstance(b, dict):
         return isinstance(a, dict) and a.keys() == b.keys() and all(_same(a[k], b[k]) for k in b)
     if isinstance(b, (list, tuple)):

@@ -47,7 +47,8 @@ class Server:
         self.name, self.port = name, lab.free_port(19000)
         self.log_path = ARTIFACTS / f"{name}-server.log"
         self.base = f"http://127.0.0.1:{self.port}"
-        arguments = lab.command(self.port, TOKEN, root) + list(extra)
+        arguments = lab.command(self.port, root) + list(extra)
+        env = lab.with_token(env, TOKEN)
         self.log = open(self.log_path, "w")
         self.process = subprocess.Popen(arguments, env=env, stdout=self.log, stderr=subprocess.STDOUT,
                                         start_new_session=True)

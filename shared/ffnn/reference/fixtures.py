@@ -314,12 +314,37 @@ def _run_mistake(mistake, args):
     return output, errors
 
 
-def build_case(suite, name, case, mistakes=True):
+@contextlib.contextmanager
+def standing_in(suite, names):
+    """Replace ``names`` of the suite's module by their stand-ins (ffnn.standins) while the block runs."""
+    from ..standins import standins_for
+    module = REFERENCE[suite]
+    originals = {name: getattr(module, name) for name in names}
+    for name, function in standins_for(suite, names).items():
+        setattr(module, name, function)
+    try:
+        yield
+    finally:
+        for name, original in originals.items():
+            setattr(module, name, original)
+
+
+def build_case(suite, name, case, mistakes=True, standins=False):
     """One stored case: its inputs, the reference's output and collaborator calls, and (unless ``mistakes`` is
     False) every catalogued mistake's output or error on the same inputs. Returns ``(stored, shown)`` with the
-    names of the mistakes it shows."""
+    names of the mistakes it shows.
+
+    ``standins``: collaborators are replaced by ffnn.standins (hidden tests) instead of being recorded and
+    replayed (visible tests, whose fixtures are public anyway)."""
     reference = reference_function(suite, name)
     helpers = COLLABORATORS.get(suite, {}).get(name, [])
+    context = standing_in(suite, helpers) if standins else contextlib.nullcontext()
+    with context:
+        stored, shown = _build_case(suite, name, case, reference, [] if standins else helpers, mistakes)
+    return stored, shown
+
+
+def _build_case(suite, name, case, reference, helpers, mistakes):
     with recording(suite, helpers) as calls:
         expected = _quietly(reference, case["args"])
     stored_mistakes, shown = [], set()

@@ -45,15 +45,19 @@ def build(suite, names, *, seed, trials=4):
             arguments, m = random_arguments(suite, name, rng, sizes=sizes)
             # the mistakes' outputs are computed only for a case that fails (verdict), not for every case
             stored, _ = build_case(suite, name, {"label": f"random case {trial} of {trials}, m = {m}", "m": m,
-                                                 "args": arguments}, mistakes=False)
+                                                 "args": arguments}, mistakes=False, standins=True)
             stored_cases.append(stored)
         spec = function_spec(suite, name, _outputs_of(suite, name), stored_cases)
+        if "collaborators" in spec:
+            # the kernel replaces them by ffnn.standins; no recorded answers go into the sandbox
+            spec["standins"] = sorted(spec.pop("collaborators"))
         if name in VECTORIZED.get(suite, ()):
             sizes = _Sizes(np.random.default_rng(master.integers(2**63)), trials + 1)
             spec["vectorization"] = []
             for m in VECTORIZATION_SIZES:
                 arguments, _ = random_arguments(suite, name, np.random.default_rng(sizes.seed), m=m, sizes=sizes)
-                stored, _ = build_case(suite, name, {"label": f"m = {m}", "m": m, "args": arguments}, mistakes=False)
+                stored, _ = build_case(suite, name, {"label": f"m = {m}", "m": m, "args": arguments}, mistakes=False,
+                                       standins=True)
                 spec["vectorization"].append({k: stored[k] for k in ("label", "m", "args", "calls") if k in stored})
         functions[name] = spec
     return {"suite": suite, "functions": functions}
@@ -69,6 +73,11 @@ def split(document):
     return cases, document
 
 
+def _text(value, limit=2000):
+    """A string from the kernel's record, bounded (None stays None)."""
+    return None if value is None else str(value)[:limit]
+
+
 def verdict(answers, name, record):
     """Judge the kernel's ``record`` of one function's hidden tests: ``(passed, feedback)``."""
     if record is None:
@@ -80,9 +89,13 @@ def verdict(answers, name, record):
     if len(outcomes) != len(spec["cases"]):
         return False, f"{name}: the hidden tests ran {len(outcomes)} of {len(spec['cases'])} cases."
     for number, (case, stored) in enumerate(zip(checker.cases(name), outcomes), start=1):
-        outcome = Outcome(got=decode(stored["got"]) if "got" in stored else None, error=stored.get("error"),
-                          where=stored.get("where", ""), not_implemented=bool(stored.get("not_implemented")),
-                          replay_mismatch=stored.get("replay_mismatch", ""), warnings=stored.get("warnings", []))
+        if not isinstance(stored, dict):
+            return False, f"{name}: the record of hidden case {number} is malformed."
+        outcome = Outcome(got=decode(stored["got"], untrusted=True) if "got" in stored else None,
+                          error=_text(stored.get("error")), where=_text(stored.get("where", "")),
+                          not_implemented=bool(stored.get("not_implemented")),
+                          replay_mismatch=_text(stored.get("replay_mismatch", "")),
+                          warnings=[_text(w) for w in stored.get("warnings", [])][:5])
         if stored.get("unencodable"):
             return False, (f"{name}: on hidden case {number} it returned {stored['unencodable']}, which is not "
                            f"what the function must return.")
@@ -92,7 +105,7 @@ def verdict(answers, name, record):
             # now that it failed, run the catalogue's mistakes on this case so the feedback can name one
             stored_case = spec["cases"][number - 1]
             full, _ = build_case(answers["suite"], name, {"label": stored_case["label"], "m": stored_case["m"],
-                                                          "args": case["args"]})
+                                                          "args": case["args"]}, standins="standins" in spec)
             case = {**case, "mistakes": [{**mk, "output": decode(mk["output"]) if "output" in mk else None}
                                          for mk in full["mistakes"]]}
             try:
@@ -103,8 +116,8 @@ def verdict(answers, name, record):
     if "vectorization" in spec:
         lines = record.get("lines")
         small, large = VECTORIZATION_SIZES
-        if not lines or len(lines) != 2:
-            return False, f"{name}: the vectorization check did not run."
+        if not (isinstance(lines, list) and len(lines) == 2 and all(type(n) is int and n >= 0 for n in lines)):
+            return False, f"{name}: the vectorization check did not run to the end."
         if lines[1] - lines[0] > (large - small) // 2:
             return False, (f"{name} is not vectorized over the examples: it ran {lines[0]} lines of Python for "
                            f"m = {small} examples and {lines[1]} for m = {large}, so it loops over the columns.")
