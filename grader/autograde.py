@@ -291,6 +291,12 @@ class RobustExecute:
                             self._not_run(nb, code[position:], f"the notebook used up its {self.notebook_timeout} s")
                             return
                         client.timeout = max(1, int(min(self.cell_timeout, remaining)))
+                        capped = remaining < self.cell_timeout  # a timeout now is the notebook's cap, not the cell's
+                        if capped:
+                            why = f"the notebook used up its {self.notebook_timeout} s"
+                            client.error_on_timeout = {**client.error_on_timeout, "evalue": why,
+                                                       "traceback": [f"CellTimeoutError: {why}"]}
+                        watchdog = asyncio.ensure_future(self._watch_writes(client))
                         try:
                             await client.async_execute_cell(nb.cells[index], index, execution_count=position + 1)
                         except DeadKernelError:
@@ -301,7 +307,11 @@ class RobustExecute:
                             crashed.add(index)
                             position += 1
                             raise
+                        finally:
+                            watchdog.cancel()
                         position += 1
+                        if capped and any(o.get("ename") == "CellTimeoutError" for o in nb.cells[index].outputs):
+                            self.events.append(f"cell {index} stopped: {why}")
             except DeadKernelError:
                 restarts += 1
                 if restarts > self.restarts:
@@ -313,6 +323,28 @@ class RobustExecute:
                 self._not_run(nb, code[position:], f"execution stopped ({type(error).__name__})")
                 return
 
+    async def _watch_writes(self, client):
+        """Stop the kernel when it has written more than WRITE_LIMIT bytes into the folders it shares with the
+        grader (its IPC folder and the hidden tests' outputs, which are on the grader's disk, not in the jail's
+        sized tmpfs): the file-size limit bounds each file, this bounds them all."""
+        folders = [os.environ.get("JUPYTER_RUNTIME_DIR"), os.environ.get("FFNN_HIDDEN_OUTPUT")]
+        folders = [Path(f) for f in folders if f]
+        while True:
+            await asyncio.sleep(WRITE_POLL_SECONDS)
+            used = sum(_bytes_in(folder) for folder in folders)
+            if used > WRITE_LIMIT:
+                self.events.append(f"the kernel wrote {used / 2**20:.0f} MB into folders it shares with the grader "
+                                   f"(limit {WRITE_LIMIT / 2**20:.0f} MB): stopped it")
+                process = getattr(getattr(client.km, "provisioner", None), "process", None)
+                if process is not None:
+                    try:
+                        os.kill(process.pid, signal.SIGKILL)  # the jail dies with its launcher (--die-with-parent)
+                    except ProcessLookupError:
+                        pass
+                for folder in folders:
+                    _remove_big_files(folder)
+                return
+
     def _not_run(self, nb, indices, why):
         self.events.append(f"{len(indices)} cell(s) not run: {why}")
         for index in indices:
@@ -320,6 +352,32 @@ class RobustExecute:
 
 
 OUTPUT_LIMIT = 8 * 1024 * 1024  # bytes of outputs kept per notebook; the rest is dropped, with a note
+WRITE_LIMIT = int(os.environ.get("FFNN_WRITE_LIMIT_MB", "96")) * 2**20  # bytes the kernel may leave on the grader's disk
+WRITE_POLL_SECONDS = 0.2
+
+
+def _bytes_in(folder: Path) -> int:
+    total = 0
+    for dirpath, _, filenames in os.walk(folder):
+        for name in filenames:
+            try:
+                info = os.lstat(os.path.join(dirpath, name))
+            except OSError:
+                continue
+            total += info.st_blocks * 512 if info.st_blocks else info.st_size
+    return total
+
+
+def _remove_big_files(folder: Path, keep_below=1 * 2**20):
+    """Delete what a runaway kernel wrote (files of 1 MB or more; the grader's own files are smaller)."""
+    for dirpath, _, filenames in os.walk(folder):
+        for name in filenames:
+            path = os.path.join(dirpath, name)
+            try:
+                if os.lstat(path).st_size >= keep_below:
+                    os.unlink(path)
+            except OSError:
+                pass
 
 
 def _bounded_client_class():
@@ -464,15 +522,39 @@ def read_record(path: Path):
     return record if isinstance(record, dict) else None
 
 
+def student_sources(job: Job) -> list[str]:
+    """The code the student wrote (answer cells and cells they added), as nbgrader ran it: read here, outside
+    the kernel, for the static part of the vectorization check."""
+    import nbformat
+    sources = []
+    work = Path(job.work)
+    for name in job.notebooks:
+        for folder in ("executed", "submitted"):
+            path = work / folder / job.student / job.assignment / f"{name}.ipynb"
+            if not path.is_file():
+                continue
+            try:
+                nb = nbformat.read(path, as_version=4)
+            except Exception:  # noqa: BLE001 - an unreadable notebook has no code to read
+                continue
+            sources += [cell.source for cell in nb.cells if cell.cell_type == "code" and
+                        (cell.metadata.get("nbgrader", {}).get("solution") or not cell.metadata.get("nbgrader"))]
+            break
+    return sources
+
+
 def compute_verdicts(job: Job, answers_by_suite, outputs_dir: Path) -> dict:
     """{grade_id: (passed, feedback)} for every test cell with hidden tests, judged here from the kernel's records."""
     from ffnn.grading import output_path
     from ffnn.reference.hidden import verdict
     verdicts = {}
-    for grade_id, (suite, name) in hidden_functions(job.assignment).items():
+    graded = hidden_functions(job.assignment)
+    sources = student_sources(job)
+    names = {name for _, name in graded.values()}
+    for grade_id, (suite, name) in graded.items():
         record = read_record(output_path(outputs_dir, suite, name))
         try:
-            verdicts[grade_id] = verdict(answers_by_suite[suite], name, record)
+            verdicts[grade_id] = verdict(answers_by_suite[suite], name, record, sources, names - {name})
         except Exception as error:  # noqa: BLE001 - a malformed record fails its own cell, nothing else
             verdicts[grade_id] = (False, f"{name}: the hidden tests' record could not be read "
                                          f"({type(error).__name__}).")

@@ -143,11 +143,22 @@ def validate(path: Path, invert: bool = False):
         return validator.validate(str(path))
 
 
+#: Goal for one source notebook, top to bottom in a fresh kernel on a 2-core machine (seconds).
+NOTEBOOK_GOAL_SECONDS = 20.0
+
+
 def timings(assignments):
+    """Print each source notebook's run time against the goal; returns 1 if one misses it."""
+    status = 0
     for assignment in assignments:
         start = time.perf_counter()
         execute(source_notebook(assignment))
-        print(f"{assignment}: {time.perf_counter() - start:.1f} s (fresh kernel, top to bottom)")
+        seconds = time.perf_counter() - start
+        verdict = "PASS" if seconds <= NOTEBOOK_GOAL_SECONDS else "MISS"
+        status |= verdict == "MISS"
+        print(f"{assignment}: {seconds:5.1f} s (fresh kernel, top to bottom; goal <= {NOTEBOOK_GOAL_SECONDS:.0f} s: "
+              f"{verdict}, on {os.cpu_count()} cores)")
+    return status
 
 
 def main(argv=None):
@@ -163,7 +174,7 @@ def main(argv=None):
     elif options.command == "generate":
         generate(options.assignments)
     elif options.command == "timings":
-        timings(options.assignments)
+        return timings(options.assignments)
     else:
         status = 0
         for assignment in options.assignments:

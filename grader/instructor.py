@@ -294,6 +294,48 @@ def feedback(options) -> int:
 
 # -------------------------------------------------------------------------------------------------- grades
 
+#: The header of nbgrader's CSV export (nbgrader.plugins.export.CsvExportPlugin, nbgrader 0.9).
+EXPORT_COLUMNS = ["assignment", "duedate", "timestamp", "student_id", "last_name", "first_name", "email",
+                  "raw_score", "late_submission_penalty", "score", "max_score"]
+
+
+def export_csv(config, destination: Path) -> list[dict]:
+    """nbgrader's own CSV export (`nbgrader export`, run in-process: no second Python start-up) into
+    `destination`: one row per student and assignment, a student without a submission scoring 0. The file only
+    replaces `destination` once it parses as a CSV with nbgrader's header; returns its rows.
+
+    nbgrader writes the fields unquoted, so a name or e-mail with a comma or quote (which `make roster` refuses,
+    but `nbgrader db student add` does not) would shift the columns: that stops here with the line named."""
+    from nbgrader.apps.exportapp import ExportApp
+    config = copy.deepcopy(config)
+    partial = destination.with_name(destination.name + ".partial")
+    config["ExportPlugin"]["to"] = str(partial)
+    config["ExportPlugin"]["assignment"] = []
+    config["ExportPlugin"]["student"] = []
+    config["Application"]["log_level"] = "WARN"
+    try:
+        ExportApp(coursedir=coursedir(config), config=config).start()
+    except UnicodeEncodeError as error:
+        partial.unlink(missing_ok=True)
+        raise SystemExit(f"grades: nbgrader's export writes in this locale's encoding, which cannot hold a "
+                         f"student's name ({error}); run with PYTHONUTF8=1 (e.g. PYTHONUTF8=1 make grades).") \
+            from None
+    with open(partial, newline="") as handle:
+        lines = list(csv.reader(handle))
+    if not lines or lines[0] != EXPORT_COLUMNS:
+        raise SystemExit(f"grades: {partial} does not start with nbgrader's header {EXPORT_COLUMNS} "
+                         f"(found {lines[0] if lines else 'an empty file'}); is another exporter configured?")
+    broken = [(number, line) for number, line in enumerate(lines[1:], start=2) if len(line) != len(EXPORT_COLUMNS)]
+    if broken:
+        shown = "\n".join(f"  line {number}: {','.join(line)}" for number, line in broken[:10])
+        raise SystemExit(f"grades: nbgrader's CSV export does not quote its fields, and {len(broken)} line(s) of "
+                         f"{partial} have the wrong number of fields (a name or e-mail with a comma or a quote?):\n"
+                         f"{shown}\nFix those students (make roster CSV=...) and run `make grades` again; "
+                         f"{destination} was left as it was.")
+    partial.replace(destination)
+    return [dict(zip(EXPORT_COLUMNS, line)) for line in lines[1:]]
+
+
 def grades(options) -> int:
     from nbgrader.api import Gradebook
     import nbformat
@@ -301,42 +343,42 @@ def grades(options) -> int:
     GRADES.mkdir(parents=True, exist_ok=True)
     csv_path = GRADES / "grades.csv"
     cdir = coursedir(config)
-    rows, totals, cell_passes, cell_counts = [], defaultdict(list), defaultdict(int), defaultdict(int)
+    totals, cell_passes, cell_counts = defaultdict(list), defaultdict(int), defaultdict(int)
     with Gradebook(cdir.db_url, cdir.course_id) as gradebook:
         for assignment in gradebook.assignments:
             for submission in assignment.submissions:
-                rows.append({"assignment": assignment.name, "student_id": submission.student.id,
-                             "last_name": submission.student.last_name or "",
-                             "first_name": submission.student.first_name or "",
-                             "email": submission.student.email or "", "score": submission.score,
-                             "max_score": submission.max_score, "late_seconds": submission.total_seconds_late})
-                totals[assignment.name].append(submission.score)
+                # the total the export reports: the raw score less any late penalty, never below 0
+                totals[assignment.name].append(max(0.0, submission.score - submission.late_submission_penalty))
                 for notebook in submission.notebooks:
                     for grade in notebook.grades:
                         key = (assignment.name, grade.name)
                         cell_counts[key] += 1
                         cell_passes[key] += grade.score >= grade.max_score
-    with open(csv_path, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=["assignment", "student_id", "last_name", "first_name", "email",
-                                                    "score", "max_score", "late_seconds"])
-        writer.writeheader()
-        writer.writerows(rows)
+    rows = export_csv(config, csv_path)
     mistakes = Counter()
     autograded = _path(config, "autograded_directory")
     for path in autograded.glob("*/*/*.ipynb") if autograded.is_dir() else []:
-        for cell in nbformat.read(path, as_version=4).cells:
+        try:
+            cells = nbformat.read(path, as_version=4).cells
+        except Exception as error:  # noqa: BLE001 - an unreadable notebook must not stop the report
+            print(f"grades: skipped {path} for the mistakes table ({type(error).__name__})", file=sys.stderr)
+            continue
+        for cell in cells:
             if not cell.metadata.get("nbgrader", {}).get("grade"):
                 continue
             for output in cell.get("outputs", []):
                 if output.get("output_type") == "error":
-                    for line in output.get("evalue", "").splitlines():
+                    for line in str(output.get("evalue", "")).splitlines():
                         if line.startswith("Likely mistake:"):
                             mistakes[line[len("Likely mistake:"):].strip()] += 1
     report = write_report(totals, cell_passes, cell_counts, mistakes)
-    print(f"grades: {len(rows)} submission(s) -> {csv_path}\ngrades: report -> {report}")
+    print(f"grades: nbgrader's CSV export, {len(rows)} row(s) (one per student and assignment) -> {csv_path}\n"
+          f"grades: report -> {report}")
+    missing = Counter(row["assignment"] for row in rows if not row["timestamp"])
     for assignment, scores in sorted(totals.items()):
         mean = sum(scores) / len(scores)
-        print(f"  {assignment}: {len(scores)} submissions, mean {mean:.1f}")
+        absent = f", {missing[assignment]} without a submission (0 in the CSV)" if missing[assignment] else ""
+        print(f"  {assignment}: {len(scores)} submissions, mean {mean:.1f}{absent}")
     return 0
 
 
@@ -379,50 +421,149 @@ def write_report(totals, cell_passes, cell_counts, mistakes) -> Path:
 # -------------------------------------------------------------------------------------------------- roster
 
 ROSTER_COLUMNS = ("id", "first_name", "last_name", "email", "lms_user_id")
+#: nbgrader's Student columns are VARCHAR(128): PostgreSQL refuses longer values (SQLite would not).
+ROSTER_MAX_LENGTH = 128
 
 
 def read_roster(path: Path) -> list[dict]:
-    """Students from a CSV with a header row; 'id' is required. Raises SystemExit naming the problem."""
+    """Students from a CSV with a header row; 'id' is required. The whole file is checked before anything is
+    imported; raises SystemExit naming the problem (and the line)."""
     if not path.is_file():
-        raise SystemExit(f"roster: no such file {path}.")
+        raise SystemExit(f"roster: no such file {path}." if not path.exists() else f"roster: {path} is not a file.")
+    data = path.read_bytes()
+    if not data.strip():
+        raise SystemExit(f"roster: {path} is empty; it needs a header row with an 'id' column and one student a line.")
+    if b"\0" in data or data.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0", b"%PDF")):
+        raise SystemExit(f"roster: {path} is not a CSV text file (a spreadsheet or other binary file?); export the "
+                         f"class list as 'CSV UTF-8 (comma delimited)'.")
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise SystemExit(f"roster: {path} is not UTF-8 text ({error}); save it as CSV UTF-8.") from None
-    reader = csv.DictReader(io.StringIO(text))
-    header = [h.strip() for h in (reader.fieldnames or [])]
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        lines = list(reader)
+    except csv.Error as error:
+        raise SystemExit(f"roster: line {reader.line_num} of {path} is not valid CSV ({error}).") from None
+    header = [h.strip() for h in lines[0]] if lines else []
     if "id" not in header:
+        hint = ""
+        if len(header) == 1 and any(sep in header[0] for sep in ";\t|"):
+            hint = " The columns must be separated by commas (this file uses another separator)."
+        elif any(h.lower() == "id" for h in header):
+            hint = " Column names are lower-case."
         raise SystemExit(f"roster: {path} needs a header row with an 'id' column (and optionally "
-                         f"{', '.join(ROSTER_COLUMNS[1:])}); found {header or 'no header'}.")
+                         f"{', '.join(ROSTER_COLUMNS[1:])}); found {header or 'no header'}.{hint}")
+    if "" in header:
+        raise SystemExit(f"roster: the header of {path} has an empty column name (a trailing comma?): {header}.")
     unknown = [h for h in header if h not in ROSTER_COLUMNS]
     if unknown:
         raise SystemExit(f"roster: unknown column(s) {unknown} in {path}; allowed: {', '.join(ROSTER_COLUMNS)}.")
+    repeated = sorted({h for h in header if header.count(h) > 1})
+    if repeated:
+        raise SystemExit(f"roster: column(s) {repeated} appear more than once in the header of {path}.")
     students, seen = [], {}
-    for line, row in enumerate(reader, start=2):
-        if None in row:
+    for index, fields in enumerate(lines[1:], start=1):
+        line = index + 1
+        if not any(f.strip() for f in fields):
+            continue  # a blank line
+        if len(fields) > len(header):
             raise SystemExit(f"roster: line {line} of {path} has more fields than the header.")
-        row = {k.strip(): (v or "").strip() for k, v in row.items()}
+        row = {name: (fields[i].strip() if i < len(fields) else "") for i, name in enumerate(header)}
         if not row["id"]:
             raise SystemExit(f"roster: line {line} of {path} has an empty id.")
         if not re.fullmatch(r"[A-Za-z0-9.\-_@]+", row["id"]):
             raise SystemExit(f"roster: line {line}: id {row['id']!r} may only use letters, digits and . - _ @.")
         if row["id"] in seen:
             raise SystemExit(f"roster: id {row['id']!r} appears on lines {seen[row['id']]} and {line}.")
+        for name, value in row.items():
+            if "\n" in value or "\r" in value:
+                raise SystemExit(f"roster: line {line} of {path}: {name} {value[:40]!r}... runs over a line "
+                                 f"break (a quote that is never closed?).")
+            if len(value) > ROSTER_MAX_LENGTH:
+                raise SystemExit(f"roster: line {line} of {path}: {name} is {len(value)} characters long; the "
+                                 f"gradebook holds at most {ROSTER_MAX_LENGTH}.")
+            if "," in value or '"' in value:
+                raise SystemExit(f"roster: line {line} of {path}: {name} {value!r} contains a comma or a quote, "
+                                 f"which nbgrader's CSV grade export would write unquoted (shifting that row's "
+                                 f"columns); remove it.")
         seen[row["id"]] = line
         students.append(row)
+    if not students:
+        raise SystemExit(f"roster: {path} has a header but no students.")
     return students
 
 
+def _student_fields(student) -> dict:
+    return {name: getattr(student, name) for name in ROSTER_COLUMNS[1:]}
+
+
+def _import_with_nbgrader(config, csv_file: Path):
+    """`nbgrader db student import <csv_file>`, in-process (nbgrader's DbStudentImportApp)."""
+    from nbgrader.apps.dbapp import DbStudentImportApp
+    config = copy.deepcopy(config)
+    config["Application"]["log_level"] = "WARN"
+    app = DbStudentImportApp(coursedir=coursedir(config), config=config)
+    app.extra_args = [str(csv_file)]
+    app.start()
+
+
 def roster(options) -> int:
-    from nbgrader.api import Gradebook
-    students = read_roster(Path(options.csv))
+    """Check the whole class list, then import it with nbgrader's student import. A failed import is undone:
+    students it created are removed again and the others get their previous names back."""
+    from nbgrader.api import Gradebook, MissingEntry
+    path = Path(options.csv)
+    students = read_roster(path)
     config = course.load_config()
     cdir = coursedir(config)
+    columns = list(students[0])  # the header's columns, 'id' among them
+    ids = [student["id"] for student in students]
     with Gradebook(cdir.db_url, cdir.course_id) as gradebook:
-        for student in students:
-            fields = {k: v or None for k, v in student.items() if k != "id"}
-            gradebook.update_or_create_student(student["id"], **fields)
-    print(f"roster: {len(students)} student(s) imported into {cdir.db_url}")
+        known = {s.id for s in gradebook.students}
+        before = {s.id: _student_fields(s) for s in gradebook.students if s.id in set(ids)}
+    with tempfile.TemporaryDirectory() as scratch:
+        # nbgrader reads the file with the locale's default encoding and keeps spaces: give it exactly the rows
+        # checked above (stripped, no BOM), written with that same default encoding
+        checked = Path(scratch) / "students.csv"
+        try:
+            with open(checked, "w", newline="") as handle:  # noqa: PLW1514 - nbgrader's open() has no encoding
+                writer = csv.writer(handle)
+                writer.writerow(columns)
+                writer.writerows([[student[c] for c in columns] for student in students])
+        except UnicodeEncodeError as error:
+            raise SystemExit(f"roster: nbgrader reads the class list in this locale's encoding, which cannot hold "
+                             f"a name in {path} ({error}); run with PYTHONUTF8=1 (e.g. PYTHONUTF8=1 make roster "
+                             f"CSV={path}). Nothing was imported.") from None
+        problem = None
+        try:
+            _import_with_nbgrader(config, checked)
+        except SystemExit as error:  # nbgrader's app.fail() logs the reason and exits
+            problem = f"nbgrader's student import stopped (exit status {error.code}; its message is above)"
+        except Exception as error:  # noqa: BLE001 - a database error: undo, then report it
+            problem = f"nbgrader's student import failed: {type(error).__name__}: {error}"
+    expected = {s["id"]: {c: s[c] or None for c in columns if c != "id"} for s in students}
+    with Gradebook(cdir.db_url, cdir.course_id) as gradebook:
+        if problem is None:
+            stored = {s.id: _student_fields(s) for s in gradebook.students if s.id in expected}
+            wrong = sorted(i for i, fields in expected.items()
+                           if i not in stored or any(stored[i][c] != v for c, v in fields.items()))
+            if wrong:
+                problem = f"after nbgrader's student import the gradebook does not hold {wrong[:10]} as given"
+        if problem is not None:
+            for student_id in ids:
+                try:
+                    student = gradebook.find_student(student_id)
+                except MissingEntry:
+                    continue
+                if student_id in before:
+                    gradebook.update_or_create_student(student_id, **before[student_id])
+                elif not student.submissions:
+                    gradebook.remove_student(student_id)
+            raise SystemExit(f"roster: {problem}. The gradebook's roster was restored as it was before; "
+                             f"nothing from {path} was kept.")
+    added = sum(1 for i in ids if i not in known)
+    print(f"roster: {len(students)} student(s) imported into {cdir.db_url} with nbgrader's student import "
+          f"({added} new, {len(students) - added} updated)")
     return 0
 
 

@@ -150,12 +150,13 @@ def jail_command(command: list[str], *, slot: int, writable: list[Path], readabl
         if str(parent) not in made and str(parent) != "/":
             made.add(str(parent))
             arguments += ["--perms", "0755", "--dir", str(parent)]
-    for path in read_only:
-        arguments += ["--ro-bind", str(path), str(path)]
+    # Parents before children: a bind mounted later over a parent folder would hide one mounted inside it before,
+    # so a read-only folder inside a writable one (the launcher's setup folder) would silently become writable.
+    binds = [("--ro-bind", Path(p)) for p in read_only] + [("--bind", Path(p)) for p in writable]
+    for option, path in sorted(binds, key=lambda bind: len(bind[1].parts)):
+        arguments += [option, str(path), str(path)]
     arguments += ["--ro-bind", str(_student_package()), str(PACKAGE),
                   "--perms", "1777", "--size", str(limit("SHM_MB") * 2**20), "--tmpfs", "/dev/shm"]
-    for path in writable:
-        arguments += ["--bind", str(path), str(path)]
     arguments += ["--perms", "1777", "--size", str(limit("HOME_MB") * 2**20), "--tmpfs", JAIL_HOME,
                   "--chdir", JAIL_HOME]
     for key, value in env.items():

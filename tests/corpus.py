@@ -1,7 +1,7 @@
 """A corpus of submissions of notebook 1, honest, broken and hostile, each with the cells it must lose.
 
 ``build(folder)`` writes ``folder/<student>/01_two_layer_network/...`` and returns ``{student: Expectation}``.
-Used by tests/test_grading_workflow.py and the grading throughput benchmark.
+Used by tests/test_grading_workflow.py (the throughput benchmark grades reference solutions instead).
 """
 
 from __future__ import annotations
@@ -215,6 +215,85 @@ def backward_propagation(parameters, cache, X, Y):
     return {k: np.zeros_like(parameters[k[1:]]) for k in ("dW1", "db1", "dW2", "db2")}
 ''')
     submit("hardcodes-visible", nb, Expectation({"test_backward_propagation"}))
+
+    nb = copy.deepcopy(source)
+    _answer(nb, "update_parameters", MISTAKES["update_parameters"][0])
+    _append(nb, "update_parameters", '''
+import builtins
+class AssertionError(Exception):
+    pass
+builtins.AssertionError = AssertionError
+''')
+    submit("redefines-assert", nb, Expectation({"test_update_parameters"}, feedback="gradient DESCENT subtracts"))
+
+    nb = copy.deepcopy(source)
+    _answer(nb, "compute_cost", MISTAKES["compute_cost"][0])
+    _append(nb, "compute_cost", '''
+import ffnn.grading
+ffnn.grading.hidden_tests = lambda *args, **kwargs: True
+''')
+    # every hidden test from here on records nothing, so every later graded cell scores 0: tampering pays nothing
+    submit("patches-hidden-tests", nb, Expectation({"test_compute_cost", "test_backward_propagation",
+                                                    "test_update_parameters", "test_nn_model", "test_predict"},
+                                                   feedback="did not record any result"))
+
+    nb = copy.deepcopy(source)
+    _answer(nb, "forward_propagation", '''
+def forward_propagation(X, parameters):
+    Z1 = parameters["W1"] @ X + parameters["b1"]
+    A1 = np.column_stack(list(map(np.tanh, Z1.T)))
+    Z2 = parameters["W2"] @ A1 + parameters["b2"]
+    A2 = 1 / (1 + np.exp(-Z2))
+    return A2, {"Z1": Z1, "A1": A1, "Z2": Z2, "A2": A2}
+''')
+    submit("disguised-loop", nb, Expectation({"test_forward_propagation"}, feedback="it calls map"))
+
+    nb = copy.deepcopy(source)
+    _answer(nb, "forward_propagation", '''
+import ffnn.grading
+ffnn.grading.count_user_lines = lambda function, *args, **kwargs: (function(*args, **kwargs), 1)
+def forward_propagation(X, parameters):
+    Z1 = parameters["W1"] @ X + parameters["b1"]
+    A1 = np.zeros_like(Z1)
+    for i in range(X.shape[1]):
+        A1[:, i] = np.tanh(Z1[:, i])
+    Z2 = parameters["W2"] @ A1 + parameters["b2"]
+    A2 = 1 / (1 + np.exp(-Z2))
+    return A2, {"Z1": Z1, "A1": A1, "Z2": Z2, "A2": A2}
+''')
+    # the line counter was replaced: no vectorization check can be trusted, so every vectorized function fails it
+    submit("fakes-line-count", nb, Expectation({"test_forward_propagation", "test_compute_cost",
+                                                "test_backward_propagation", "test_predict"},
+                                               feedback="the grader's line counter"))
+
+    nb = copy.deepcopy(source)
+    _answer(nb, "predict", '''
+def predict(parameters, X):
+    A1 = np.tanh(parameters["W1"] @ X + parameters["b1"])
+    A2 = 1 / (1 + np.exp(-(parameters["W2"] @ A1 + parameters["b2"])))
+    return (A2 > 0.5).astype(int)
+''')
+    submit("inline-predict", nb, Expectation(set()))  # does forward_propagation's work itself: correct too
+
+    nb = copy.deepcopy(source)
+    other = folder / "reference" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+    _append(nb, "layer_sizes", f'''
+import os
+targets = ["{other}", "{folder}"]
+for top in ["/tmp", "/var/tmp", "/dev/shm", "/run", "{folder.parent}"]:
+    for dirpath, dirnames, filenames in os.walk(top):
+        targets += [os.path.join(dirpath, f) for f in filenames if f in ("answers.json", "gradebook.db")
+                    or f.endswith(".ipynb")]
+for target in targets:
+    try:
+        with open(target, "rb") as handle:
+            handle.read(100)
+        if "/reference/" in target or target.endswith(("answers.json", "gradebook.db")):
+            print("LEAK" + "ED", target)
+    except OSError as error:
+        print("cannot read", target, type(error).__name__)
+''')
+    submit("reads-other-submissions", nb, Expectation(set(), output_leaks=["LEAKED"]))
 
     (folder / "corrupted" / ASSIGNMENT).mkdir(parents=True)
     (folder / "corrupted" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb").write_text('{"cells": [ this is not json')

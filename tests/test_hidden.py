@@ -152,3 +152,81 @@ def test_composite_judged_with_standins(sandboxed):
     assert sandboxed("two_layer", ["nn_model"], nn_model, "nn_model") == (True, "")
     passed, message = sandboxed("two_layer", ["nn_model"], nn_model_wrong_rate, "nn_model")
     assert not passed and "nn_model: wrong result" in message
+
+
+# A correct function that does its collaborators' work itself, instead of calling them, is a correct route too.
+
+def predict_inline(parameters, X):
+    A1 = np.tanh(parameters["W1"] @ X + parameters["b1"])
+    A2 = 1.0 / (1.0 + np.exp(-(parameters["W2"] @ A1 + parameters["b2"])))
+    return (A2 > 0.5).astype(int)
+
+
+def predict_inline_wrong(parameters, X):
+    A1 = np.maximum(parameters["W1"] @ X + parameters["b1"], 0)  # ReLU instead of tanh
+    A2 = 1.0 / (1.0 + np.exp(-(parameters["W2"] @ A1 + parameters["b2"])))
+    return (A2 > 0.5).astype(int)
+
+
+def L_model_forward_inline(X, parameters):
+    L = len(parameters) // 2
+    caches, A = [], X
+    for l in range(1, L + 1):
+        W, b = parameters[f"W{l}"], parameters[f"b{l}"]
+        Z = W @ A + b
+        A_next = 1.0 / (1.0 + np.exp(-Z)) if l == L else np.maximum(Z, 0)
+        caches.append(((A, W, b), (Z, A_next)))
+        A = A_next
+    return A, caches
+
+
+def test_a_composite_that_does_the_work_itself_passes(sandboxed):
+    assert sandboxed("two_layer", ["predict"], predict_inline, "predict") == (True, "")
+    assert sandboxed("deep", ["L_model_forward"], L_model_forward_inline, "L_model_forward") == (True, "")
+    passed, message = sandboxed("two_layer", ["predict"], predict_inline_wrong, "predict")
+    assert not passed and "predict: wrong result" in message
+
+
+def test_the_direct_answers_stay_out_of_the_sandbox():
+    cases, answers = hidden.split(hidden.build("two_layer", ["predict"], seed=5))
+    assert "expected_direct" not in json.dumps(cases)
+    assert all("expected_direct" in case for case in answers["functions"]["predict"]["cases"])
+
+
+def tanh_by_map(Z):
+    return np.column_stack(list(map(np.tanh, Z.T)))
+
+
+def test_loops_in_disguise_and_tampering_are_read_from_the_source(sandboxed, tmp_path):
+    passed, _ = sandboxed("activations", ["tanh"], tanh_by_map, "tanh")
+    assert passed  # counting lines cannot see map() calling a NumPy function once per column...
+    cases, answers = hidden.split(hidden.build("activations", ["tanh"], seed=3))
+    record = json.loads(grading.output_path(tmp_path, "activations", "tanh").read_text())
+    source = "def tanh(Z):\n    return np.column_stack(list(map(np.tanh, Z.T)))\n"
+    passed, message = hidden.verdict(answers, "tanh", record, [source])
+    assert not passed and "it calls map (line 2 of its cell)" in message  # ...reading the code can
+    tampered = ["import sys\nsys.settrace(None)\n", "def tanh(Z):\n    return np.tanh(Z)\n"]
+    passed, message = hidden.verdict(answers, "tanh", record, tampered)
+    assert not passed and "sys.settrace" in message
+    assert hidden.verdict(answers, "tanh", record, ["def tanh(Z):\n    return np.tanh(Z)\n", "%timeit 1"]) == \
+        (True, "")
+
+
+def test_dev_mode_grading_reads_the_source_too():
+    from ffnn.check import AnswerError
+    from ffnn.reference.grading import grade
+    with pytest.raises(AnswerError, match="it calls map"):
+        grade("activations", tanh_by_map, "tanh", seed=3)
+
+
+def compute_cost_that_hangs(A2, Y):
+    while True:
+        pass
+
+
+def test_a_collaborator_that_hangs_costs_only_its_own_cell(sandboxed, monkeypatch):
+    import time
+    monkeypatch.setitem(globals(), "forward_propagation", compute_cost_that_hangs)  # the notebook's own, broken
+    started = time.monotonic()
+    assert sandboxed("two_layer", ["predict"], two_layer_predict, "predict") == (True, "")
+    assert time.monotonic() - started < grading.DIRECT_BUDGET + 5

@@ -66,3 +66,23 @@ def test_training_on_huge_inputs_keeps_costs_finite():
     Y = (X[:1] > 0).astype(float)
     _, costs = network.train(X, Y, [3, 4, 1], ["relu", "sigmoid"], "binary", learning_rate=0.01, num_iterations=30)
     assert np.all(np.isfinite(costs))
+
+
+@pytest.mark.parametrize("cost,output", [("binary", "sigmoid"), ("categorical", "softmax"),
+                                         ("multilabel", "sigmoid")])
+def test_network_gradients_stay_finite_when_the_output_saturates(cost, output):
+    """Logits of +-1e4 at the output: the fused backward (22) gives finite gradients for every layer."""
+    rng = np.random.default_rng(1)
+    n_out = 1 if cost == "binary" else 3
+    layer_dims = [4, 5, n_out]
+    parameters = network.initialize_parameters(layer_dims, seed=0)
+    parameters["W2"] = parameters["W2"] * 1e4  # drives the output logits far into saturation
+    X = rng.standard_normal((4, 9)) * 10
+    Y = one_hot(rng.integers(0, n_out, 9), n_out) if cost == "categorical" else \
+        (rng.uniform(size=(n_out, 9)) > 0.5).astype(float)
+    activations = ["relu", output]
+    AL, caches = network.forward(X, parameters, activations)
+    assert np.any((AL == 0.0) | (AL == 1.0))  # saturated for real
+    grads = network.backward(AL, Y, caches, activations, cost)
+    assert set(grads) == {"dW1", "db1", "dW2", "db2"}
+    assert all(np.all(np.isfinite(g)) for g in grads.values())

@@ -108,3 +108,55 @@ def test_checks_do_not_slow_nested_calls():
     finally:
         network.check_array = original
     assert len(calls) < 10
+
+
+def _forward_deep(m=5, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((2, m))
+    return deep.L_model_forward(X, deep.initialize_parameters_deep([2, 3, 1], seed=seed))
+
+
+def test_deep_backward_names_its_own_arguments():
+    AL, caches = _forward_deep()
+    with pytest.raises(ShapeError, match=r"L_model_backward: argument 'Y' has shape \(1, 4\) but needs "
+                                         r"\(n\[L\], m\) = \(1, 5\)"):
+        deep.L_model_backward(AL, np.ones((1, 4)), caches)
+    bad = AL.copy()
+    bad[0, 3] = np.nan
+    with pytest.raises(InputError, match=r"L_model_backward: argument 'AL' contains NaN \(first at index \(0, 3\)"):
+        deep.L_model_backward(bad, np.ones((1, 5)), caches)
+    with pytest.raises(ShapeError, match=r"'AL' has shape \(1, 3\) but the last layer's cache holds A of shape "
+                                         r"\(1, 5\)"):
+        deep.L_model_backward(AL[:, :3], np.ones((1, 3)), caches)
+    with pytest.raises(InputError, match="'caches' must be the non-empty list"):
+        deep.L_model_backward(AL, np.ones((1, 5)), [])
+    with pytest.raises(InputError, match="strictly between 0 and 1"):
+        deep.L_model_backward(np.ones_like(AL), np.ones((1, 5)), caches)
+
+
+def test_update_parameters_refuses_nan_gradients():
+    parameters = network.initialize_parameters([2, 3, 1], seed=0)
+    grads = {f"d{k}": np.zeros_like(v) for k, v in parameters.items()}
+    grads["db2"][0, 0] = np.inf
+    for update in (network.update_parameters, two_layer.update_parameters, deep.update_parameters):
+        with pytest.raises(InputError, match=r"update_parameters: argument 'grads\['db2'\]' contains inf"):
+            update(parameters, grads, 0.1)
+    grads["db2"][0, 0] = 0.0
+    updated = network.update_parameters(parameters, grads, 0.1)
+    assert all(np.array_equal(updated[k], parameters[k]) for k in parameters)
+
+
+def test_metrics_and_gradcheck_check_their_inputs():
+    from ffnn import metrics
+    from ffnn.reference import gradcheck
+    with pytest.raises(InputError, match=r"accuracy: argument 'Y_pred' contains NaN"):
+        metrics.accuracy(np.array([[np.nan, 1.0]]), np.array([[0, 1]]))
+    with pytest.raises(InputError, match=r"per_label_accuracy: argument 'Y' contains NaN"):
+        metrics.per_label_accuracy(np.zeros((2, 2)), np.array([[0, 1], [np.nan, 0]]))
+    with pytest.raises(ShapeError, match=r"numerical_gradient: argument 'dOut' has shape \(2, 3\) but f\(X\) has "
+                                         r"shape \(3, 2\)"):
+        gradcheck.numerical_gradient(lambda X: X.T, np.ones((2, 3)), np.ones((2, 3)))
+    with pytest.raises(ShapeError, match=r"relative_error: argument 'b' has shape \(3,\) but needs the shape of 'a'"):
+        gradcheck.relative_error(np.ones(2), np.ones(3))
+    with pytest.raises(InputError, match=r"relative_error: argument 'a' contains NaN"):
+        gradcheck.relative_error(np.array([np.nan]), np.ones(1))

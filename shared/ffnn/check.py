@@ -16,6 +16,7 @@ No reference code ships with the fixtures, only numbers.
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import copy
 import inspect
@@ -31,7 +32,7 @@ import numpy as np
 
 __all__ = ["AnswerError", "Report", "Outcome", "run_case", "compare", "assert_close", "Checker", "encode", "decode", "FIXTURES",
            "TEST_FUNCTIONS", "count_user_lines", "assert_vectorized", "calls_into", "assert_independent",
-           "replaced_globals"]
+           "replaced_globals", "static_vectorization_problems"]
 
 FIXTURES = Path(__file__).with_name("fixtures")
 RTOL, ATOL = 1e-6, 1e-9
@@ -638,6 +639,77 @@ def assert_vectorized(function, make_args, sizes=(8, 64), name=None):
             f"examples and {counts[1]} for m = {sizes[1]}, so it loops over the columns. Work on whole matrices "
             f"instead (one matrix product per layer, np.sum(..., axis=1, keepdims=True), element-wise operations).")
     return True
+
+
+# Calls that run Python (or a Python-level call) once per entry or column while looking like one line, which
+# counting lines cannot see: np.vectorize(f)(Z), np.apply_along_axis(f, 0, Z), map(f, Z.T), ...
+_PER_ITEM_CALLS = {"vectorize": "np.vectorize", "apply_along_axis": "np.apply_along_axis",
+                   "frompyfunc": "np.frompyfunc", "fromiter": "np.fromiter", "map": "map"}
+# Names whose use in an answer tampers with the measurement the vectorization check relies on.
+_MEASUREMENT = {"settrace": "sys.settrace", "setprofile": "sys.setprofile", "monitoring": "sys.monitoring",
+                "count_user_lines": "the grader's line counter", "gettrace": "sys.gettrace"}
+
+
+def _parse(source):
+    """The AST of a notebook cell (IPython magics and shell lines blanked), or None if it is not Python."""
+    lines = ["" if line.lstrip().startswith(("%", "!")) else line for line in source.splitlines()]
+    try:
+        return ast.parse("\n".join(lines))
+    except (SyntaxError, ValueError):
+        return None
+
+
+def _referenced_names(node):
+    for child in ast.walk(node):
+        if isinstance(child, ast.Name):
+            yield child.id, child.lineno
+        elif isinstance(child, ast.Attribute):
+            yield child.attr, child.lineno
+        elif isinstance(child, ast.alias):
+            yield child.name.rsplit(".", 1)[-1], getattr(child, "lineno", 0)
+
+
+def static_vectorization_problems(sources, name, exclude=(), defined_as=None):
+    """What reading the code finds against ``name`` being vectorized over the examples: a list of messages.
+
+    ``sources``: the code cells a student wrote (answers and cells they added). Finds (1) anything in them that
+    touches Python's tracing or the grader's line counter, which the line-counting check relies on, and (2) in
+    the last definition of ``name`` and the helper functions it calls (defined in ``sources``, except those named
+    in ``exclude``: other graded functions, judged on their own), calls that loop in disguise (np.vectorize,
+    np.apply_along_axis, map, ...).
+    """
+    trees = [tree for tree in (_parse(source) for source in sources) if tree is not None]
+    problems = []
+    for tree in trees:
+        for found, line in _referenced_names(tree):
+            if found in _MEASUREMENT:
+                problems.append(f"{name}: the answers use {_MEASUREMENT[found]} (line {line} of a cell), which the "
+                                f"vectorization check relies on; the check counts as failed.")
+                return problems
+    definitions = {}
+    for tree in trees:
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                definitions[node.name] = node  # the last definition wins, as in the kernel
+    pending, seen = [defined_as or name], set()
+    while pending:
+        current = pending.pop()
+        if current in seen or current not in definitions:
+            continue
+        seen.add(current)
+        for node in ast.walk(definitions[current]):
+            if not isinstance(node, ast.Call):
+                continue
+            callee = node.func.attr if isinstance(node.func, ast.Attribute) else \
+                node.func.id if isinstance(node.func, ast.Name) else None
+            if callee in _PER_ITEM_CALLS:
+                where = "" if current == (defined_as or name) else f" (in {current}, which it calls)"
+                problems.append(f"{name} is not vectorized over the examples: it calls {_PER_ITEM_CALLS[callee]} "
+                                f"(line {node.lineno} of its cell){where}, which runs Python once per entry or "
+                                f"column. Work on whole matrices with NumPy's array operations instead.")
+            elif callee in definitions and callee not in exclude and callee != current:
+                pending.append(callee)
+    return problems
 
 
 def calls_into(function, args, directory, allowed=()):

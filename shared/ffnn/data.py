@@ -121,7 +121,8 @@ def digits(view: str = "multiclass", test_fraction: float = 0.25, positive=(0, 2
     view : 'binary' (1 when the digit is in ``positive``, default: even digits), 'multiclass' (one-hot over the
     ten digits) or 'multilabel' (three 0/1 rows: even, >= 5, prime).
     test_fraction : share of each digit's images kept for the test set.  seed : seeds the split.
-    Returns a ``Split``.
+    Returns a ``Split``: X_train (64, m_train) and X_test (64, m_test) with pixels scaled to [0, 1], one column
+    per image; Y_train, Y_test of shape (1, m) for 'binary', (10, m) for 'multiclass', (3, m) for 'multilabel'.
     """
     require_choice("digits", "view", view, ("binary", "multiclass", "multilabel"))
     if not 0 < test_fraction < 1:

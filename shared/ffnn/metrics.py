@@ -11,7 +11,8 @@ __all__ = ["accuracy", "per_label_accuracy", "confusion_matrix", "one_hot", "lab
 
 def accuracy(Y_pred, Y) -> float:
     """Fraction of entries where ``Y_pred`` equals ``Y`` (same shape), as a float in [0, 1]."""
-    Y_pred, Y = np.asarray(Y_pred), np.asarray(Y)
+    Y_pred = check_array("accuracy", "Y_pred", Y_pred, ndim=None)
+    Y = check_array("accuracy", "Y", Y, ndim=None)
     if Y_pred.shape != Y.shape:
         raise ShapeError(f"accuracy: 'Y_pred' has shape {Y_pred.shape} but 'Y' has shape {Y.shape}; compare "
                          f"labels with labels (for one-hot Y use ffnn.metrics.labels_of(Y)).")
@@ -20,7 +21,8 @@ def accuracy(Y_pred, Y) -> float:
 
 def per_label_accuracy(Y_pred, Y) -> np.ndarray:
     """Accuracy of each row (label) separately: ndarray of shape (n[L],) for 0/1 arrays of shape (n[L], m)."""
-    Y_pred, Y = np.asarray(Y_pred), np.asarray(Y)
+    Y_pred = check_array("per_label_accuracy", "Y_pred", Y_pred, ndim=None)
+    Y = check_array("per_label_accuracy", "Y", Y, ndim=None)
     if Y_pred.shape != Y.shape or Y.ndim != 2:
         raise ShapeError(f"per_label_accuracy: 'Y_pred' {Y_pred.shape} and 'Y' {Y.shape} must be 2-D and equal.")
     return np.mean(Y_pred == Y, axis=1)

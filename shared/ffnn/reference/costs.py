@@ -194,6 +194,10 @@ class Cost:
     output_activation: str
     equations: str
 
+    def fused_dZ(self, A, Y):
+        """``dZ[L] = (A[L] - Y) / m``, eq. (22): valid only with this cost's ``output_activation``."""
+        return output_layer_dZ(A, Y)
+
 
 COSTS: dict[str, Cost] = {
     "binary": Cost("binary", binary_cross_entropy, binary_cross_entropy_seed, binary_cross_entropy_from_logits,

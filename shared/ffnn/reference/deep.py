@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..validation import InputError, validated
+from ..validation import InputError, ShapeError, validated
 from . import layers, network
 from .costs import binary_cross_entropy
 
@@ -40,7 +40,7 @@ def layer_shapes(layer_dims, m):
 
 
 def initialize_parameters_deep(layer_dims, seed=0, scale="he"):
-    """Random weights, zero biases, from ``np.random.default_rng(seed)``; W1, W2, ... drawn in order.
+    """Random weights, zero biases, eq. (28), from ``np.random.default_rng(seed)``; W1, W2, ... drawn in order.
 
     scale : 'he' for ``standard_normal * sqrt(2 / n[l-1])`` (suits ReLU), or a number for a fixed standard
     deviation (0.01 reproduces the notes' small initialization).
@@ -113,6 +113,27 @@ def linear_activation_backward(dA, cache, activation):
     return linear_backward(g.backward(dA, Z, A), linear_cache)
 
 
+def _check_backward(func, arguments):
+    caches = arguments["caches"]
+    if not isinstance(caches, (list, tuple)) or not caches:
+        raise InputError(f"{func}: 'caches' must be the non-empty list of layer caches returned by L_model_forward, "
+                         f"got {type(caches).__name__}{'' if caches else ' (empty)'}.")
+    AL = arguments["AL"]
+    try:
+        _, (_, A_last) = caches[-1]
+        last_shape = np.shape(A_last)
+    except (TypeError, ValueError):
+        raise InputError(f"{func}: 'caches' must hold ((A_prev, W, b), (Z, A)) per layer, as L_model_forward "
+                         f"returns them.") from None
+    if last_shape != AL.shape:
+        raise ShapeError(f"{func}: argument 'AL' has shape {AL.shape} but the last layer's cache holds A of shape "
+                         f"{last_shape}; pass the AL and caches of the same L_model_forward call.")
+    if AL.size and (AL.min() <= 0 or AL.max() >= 1):
+        raise InputError(f"{func}: argument 'AL' must lie strictly between 0 and 1 (a sigmoid output); the seed "
+                         f"-(Y/AL) + (1-Y)/(1-AL) divides by AL and 1 - AL.")
+
+
+@validated(finite=("AL", "Y"), probabilities=("Y",), check=_check_backward, AL=("n[L]", "m"), Y=("n[L]", "m"))
 def L_model_backward(AL, Y, caches):
     """Backward pass, per-layer convention: seed ``dAL = -(Y/AL) + (1-Y)/(1-AL)`` (the notes' final layer), then
     sigmoid for layer L and ReLU for layers L-1..1.
@@ -130,7 +151,9 @@ def L_model_backward(AL, Y, caches):
 
 @validated(finite=("X", "Y"), X=("n[0]", "m"), Y=("n[L]", "m"))
 def L_layer_model(X, Y, layer_dims, learning_rate=0.0075, num_iterations=3000, seed=0, print_cost=False):
-    """Train an L-layer network (ReLU hidden, sigmoid output) with batch gradient descent.
+    """Train an L-layer network (ReLU hidden, sigmoid output) with batch gradient descent, eq. (27).
+
+    X : (n[0], m).  Y : (1, m).  layer_dims : [n[0], ..., n[L]].
 
     Returns parameters and costs, a list of ``num_iterations`` floats (the cost before each update).
     """
@@ -147,6 +170,6 @@ def L_layer_model(X, Y, layer_dims, learning_rate=0.0075, num_iterations=3000, s
 
 
 def predict(parameters, X):
-    """Class predictions, 1 where AL > 0.5: ndarray of ints, shape (1, m)."""
+    """Class predictions, eq. (29), 1 where AL > 0.5: ndarray of ints, shape (1, m). X : (n[0], m)."""
     AL, _ = L_model_forward(X, parameters)
     return (AL > 0.5).astype(int)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..validation import InputError, check_array
+from ..validation import InputError, ShapeError, check_array
 
 __all__ = ["numerical_gradient", "relative_error", "parameter_gradients"]
 
@@ -27,6 +27,10 @@ def numerical_gradient(f, X, dOut, eps=1e-6):
     dOut = check_array("numerical_gradient", "dOut", dOut, ndim=None)
     if not eps > 0:
         raise InputError(f"numerical_gradient: 'eps' must be positive, got {eps!r}.")
+    out = np.asarray(f(X.copy()))
+    if dOut.ndim and out.shape != dOut.shape:
+        raise ShapeError(f"numerical_gradient: argument 'dOut' has shape {dOut.shape} but f(X) has shape "
+                         f"{out.shape}; dOut needs the shape of f's output (or pass 1.0 for a scalar f).")
     G = np.zeros_like(X)
     probe = X.copy()
     for index in np.ndindex(X.shape):
@@ -42,9 +46,11 @@ def numerical_gradient(f, X, dOut, eps=1e-6):
 
 def relative_error(a, b) -> float:
     """``||a - b|| / max(||a|| + ||b||, tiny)``, eq. (26): about 1e-10 for a correct float64 gradient."""
-    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    a = check_array("relative_error", "a", a, ndim=None).astype(float)
+    b = check_array("relative_error", "b", b, ndim=None).astype(float)
     if a.shape != b.shape:
-        raise InputError(f"relative_error: shapes differ, {a.shape} vs {b.shape}.")
+        raise ShapeError(f"relative_error: argument 'b' has shape {b.shape} but needs the shape of 'a', {a.shape}; "
+                         f"compare a gradient with its own numerical estimate.")
     denominator = max(np.linalg.norm(a) + np.linalg.norm(b), np.finfo(float).tiny)
     return float(np.linalg.norm(a - b) / denominator)
 

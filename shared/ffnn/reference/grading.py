@@ -18,13 +18,16 @@ It raises AnswerError (an AssertionError) with specific feedback, or returns Tru
 from __future__ import annotations
 
 import copy
+import inspect
 import os
+import textwrap
 import warnings
 
 import numpy as np
 
 from .. import data
-from ..check import TEST_FUNCTIONS, AnswerError, assert_vectorized, calls_into, compare, replaced_globals
+from ..check import (TEST_FUNCTIONS, AnswerError, assert_vectorized, calls_into, compare, replaced_globals,
+                     static_vectorization_problems)
 from ..metrics import one_hot
 from . import activations
 from .fixtures import COLLABORATORS, reference_function
@@ -363,4 +366,11 @@ def grade(suite, function, name=None, *, trials=4, seed=None, vectorized=None, i
             return random_arguments(suite, name, rng, m=m, sizes=_sizes)[0]
         with replaced_globals(function, replacements):
             assert_vectorized(function, make_arguments, name=name)
+        try:
+            source = textwrap.dedent(inspect.getsource(function))
+        except (OSError, TypeError):  # no source to read (a function built at run time)
+            source = None
+        problems = static_vectorization_problems([source], name, defined_as=function.__name__) if source else []
+        if problems:
+            raise AnswerError(problems[0])
     return True

@@ -3,9 +3,14 @@
 At grading time the grader (outside the sandbox) calls ``build`` for an assignment's graded functions with a seed
 drawn for that run. It writes two documents:
 
-- the *cases* (inputs only, and the reference's answers to collaborator calls that the stand-ins replay), which
-  the sandbox may read;
+- the *cases* (inputs only), which the sandbox may read;
 - the *answers* (expected outputs, each catalogued mistake's output), which never enter the sandbox.
+
+A function that calls other graded functions (``nn_model`` calls ``forward_propagation``, ...) runs twice per
+case: once with its collaborators replaced by ``ffnn.standins`` (so a wrong collaborator costs only its own cell;
+expected: the reference with the same stand-ins) and once with the notebook's own functions (so a function that
+does the collaborators' work itself passes too; expected: the reference with the real collaborators). Either
+run matching its expected output passes the case.
 
 In the kernel, ``ffnn.grading.hidden_tests`` runs the student's function on the cases and writes what happened
 (outputs, errors, warnings, and the lines of Python run for 8 and 64 examples). After the notebook ran,
@@ -20,8 +25,8 @@ import copy
 
 import numpy as np
 
-from ..check import AnswerError, Checker, Outcome, decode
-from .fixtures import build_case, function_spec
+from ..check import AnswerError, Checker, Outcome, decode, static_vectorization_problems
+from .fixtures import COLLABORATORS, build_case, function_spec
 from .grading import VECTORIZED, _Sizes, random_arguments
 
 __all__ = ["build", "verdict", "split", "VECTORIZATION_SIZES"]
@@ -44,8 +49,13 @@ def build(suite, names, *, seed, trials=4):
             sizes = _Sizes(rng, trial)
             arguments, m = random_arguments(suite, name, rng, sizes=sizes)
             # the mistakes' outputs are computed only for a case that fails (verdict), not for every case
-            stored, _ = build_case(suite, name, {"label": f"random case {trial} of {trials}, m = {m}", "m": m,
-                                                 "args": arguments}, mistakes=False, standins=True)
+            case = {"label": f"random case {trial} of {trials}, m = {m}", "m": m, "args": arguments}
+            stored, _ = build_case(suite, name, case, mistakes=False, standins=True)
+            if COLLABORATORS.get(suite, {}).get(name):
+                # a function that does its collaborators' work itself (a correct route too) is judged against
+                # the reference with the real collaborators; this answer never enters the sandbox either
+                direct, _ = build_case(suite, name, case, mistakes=False)
+                stored["expected_direct"] = direct["expected"]
             stored_cases.append(stored)
         spec = function_spec(suite, name, _outputs_of(suite, name), stored_cases)
         if "collaborators" in spec:
@@ -68,8 +78,8 @@ def split(document):
     cases = copy.deepcopy(document)
     for spec in cases["functions"].values():
         for case in spec["cases"]:
-            case.pop("expected", None)
-            case.pop("mistakes", None)
+            for key in ("expected", "expected_direct", "mistakes"):
+                case.pop(key, None)
     return cases, document
 
 
@@ -78,8 +88,31 @@ def _text(value, limit=2000):
     return None if value is None else str(value)[:limit]
 
 
-def verdict(answers, name, record):
-    """Judge the kernel's ``record`` of one function's hidden tests: ``(passed, feedback)``."""
+def _outcome(stored):
+    return Outcome(got=decode(stored["got"], untrusted=True) if "got" in stored else None,
+                   error=_text(stored.get("error")), where=_text(stored.get("where", "")),
+                   not_implemented=bool(stored.get("not_implemented")),
+                   replay_mismatch=_text(stored.get("replay_mismatch", "")),
+                   warnings=[_text(w) for w in stored.get("warnings", [])][:5])
+
+
+def _passes_directly(checker, name, number, case, stored_case, stored):
+    """Whether the run with the student's own collaborators matches the reference run with the real ones."""
+    if "expected_direct" not in stored_case or not isinstance(stored, dict) or stored.get("unencodable"):
+        return False
+    try:
+        checker.judge(name, number, {**case, "expected": decode(stored_case["expected_direct"])}, _outcome(stored))
+    except AnswerError:
+        return False
+    return True
+
+
+def verdict(answers, name, record, sources=None, exclude=()):
+    """Judge the kernel's ``record`` of one function's hidden tests: ``(passed, feedback)``.
+
+    ``sources``: the code cells the student wrote, read here (not in the kernel) for loops in disguise and
+    tampering with the line counter (``ffnn.check.static_vectorization_problems``; ``exclude``: the other graded
+    functions)."""
     if record is None:
         return False, (f"{name}: the hidden tests did not record any result (the kernel stopped, or the test "
                        f"cell was changed).")
@@ -88,20 +121,21 @@ def verdict(answers, name, record):
     outcomes = record.get("outcomes", [])
     if len(outcomes) != len(spec["cases"]):
         return False, f"{name}: the hidden tests ran {len(outcomes)} of {len(spec['cases'])} cases."
+    direct = record.get("direct")
+    if not (isinstance(direct, list) and len(direct) == len(outcomes)):
+        direct = [None] * len(outcomes)
     for number, (case, stored) in enumerate(zip(checker.cases(name), outcomes), start=1):
         if not isinstance(stored, dict):
             return False, f"{name}: the record of hidden case {number} is malformed."
-        outcome = Outcome(got=decode(stored["got"], untrusted=True) if "got" in stored else None,
-                          error=_text(stored.get("error")), where=_text(stored.get("where", "")),
-                          not_implemented=bool(stored.get("not_implemented")),
-                          replay_mismatch=_text(stored.get("replay_mismatch", "")),
-                          warnings=[_text(w) for w in stored.get("warnings", [])][:5])
         if stored.get("unencodable"):
             return False, (f"{name}: on hidden case {number} it returned {stored['unencodable']}, which is not "
                            f"what the function must return.")
+        outcome = _outcome(stored)
         try:
             checker.judge(name, number, case, outcome)
         except AnswerError:
+            if _passes_directly(checker, name, number, case, spec["cases"][number - 1], direct[number - 1]):
+                continue
             # now that it failed, run the catalogue's mistakes on this case so the feedback can name one
             stored_case = spec["cases"][number - 1]
             full, _ = build_case(answers["suite"], name, {"label": stored_case["label"], "m": stored_case["m"],
@@ -121,5 +155,8 @@ def verdict(answers, name, record):
         if lines[1] - lines[0] > (large - small) // 2:
             return False, (f"{name} is not vectorized over the examples: it ran {lines[0]} lines of Python for "
                            f"m = {small} examples and {lines[1]} for m = {large}, so it loops over the columns.")
+        problems = static_vectorization_problems(sources, name, exclude) if sources else []
+        if problems:
+            return False, problems[0]
     return True, ""
 

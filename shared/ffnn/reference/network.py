@@ -38,7 +38,8 @@ def _check_layer_dims(func, layer_dims):
 
 
 def initialize_parameters(layer_dims, method="he", seed=0):
-    """Random weights, zero biases: ``W[l] ~ N(0, s^2)`` of shape (n[l], n[l-1]), ``b[l] = 0`` of shape (n[l], 1).
+    """Random weights, zero biases, eq. (28): ``W[l] ~ N(0, s^2)`` of shape (n[l], n[l-1]), ``b[l] = 0`` of shape
+    (n[l], 1).
 
     layer_dims : [n[0], ..., n[L]].  method : 'small' (s = 0.01), 'he' (s = sqrt(2/n[l-1])) or 'xavier'
     (s = sqrt(1/n[l-1])).  seed : int for ``np.random.default_rng``; W1, W2, ... are drawn in that order.
@@ -56,7 +57,7 @@ def initialize_parameters(layer_dims, method="he", seed=0):
 
 
 def num_layers(parameters) -> int:
-    """L, the number of weight layers in ``parameters``."""
+    """L, the number of weight layers in ``parameters`` (a dict of W1 (n[1], n[0]), b1 (n[1], 1), ..., WL, bL)."""
     L = 0
     while f"W{L + 1}" in parameters:
         L += 1
@@ -64,7 +65,7 @@ def num_layers(parameters) -> int:
 
 
 def network_activations(L, hidden="relu", output="sigmoid"):
-    """The list of L activation names: ``hidden`` for layers 1..L-1, ``output`` for layer L."""
+    """The list of L activation names (g[1], ..., g[L] of eq. 2): ``hidden`` for layers 1..L-1, ``output`` for L."""
     return [hidden] * (L - 1) + [output]
 
 
@@ -161,22 +162,32 @@ def backward(AL, Y, caches, activations, cost="binary", fused=True):
     return grads
 
 
-def update_parameters(parameters, grads, learning_rate):
-    """One gradient-descent step: ``W[l] - learning_rate * dW[l]``, ``b[l] - learning_rate * db[l]``.
-
-    Returns a new dict; ``parameters`` is left unchanged.
-    """
-    if not np.isfinite(learning_rate) or learning_rate <= 0:
-        raise InputError(f"update_parameters: 'learning_rate' must be a positive number, got {learning_rate!r}.")
-    updated = {}
+def _check_update(func, arguments):
+    parameters, grads, learning_rate = arguments["parameters"], arguments["grads"], arguments["learning_rate"]
+    if not isinstance(parameters, dict) or not isinstance(grads, dict):
+        raise InputError(f"{func}: 'parameters' and 'grads' must be dicts (W1, b1, ... and dW1, db1, ...), got "
+                         f"{type(parameters).__name__} and {type(grads).__name__}.")
+    if not isinstance(learning_rate, (int, float, np.number)) or not np.isfinite(learning_rate) \
+            or learning_rate <= 0:
+        raise InputError(f"{func}: 'learning_rate' must be a positive number, got {learning_rate!r}.")
     for key, value in parameters.items():
         if f"d{key}" not in grads:
-            raise InputError(f"update_parameters: 'grads' has no 'd{key}' for parameter '{key}'.")
+            raise InputError(f"{func}: 'grads' has no 'd{key}' for parameter '{key}'.")
         if np.shape(grads[f"d{key}"]) != np.shape(value):
-            raise ShapeError(f"update_parameters: grads['d{key}'] has shape {np.shape(grads[f'd{key}'])} but "
+            raise ShapeError(f"{func}: grads['d{key}'] has shape {np.shape(grads[f'd{key}'])} but "
                              f"parameters['{key}'] has shape {np.shape(value)}; they must match.")
-        updated[key] = value - learning_rate * grads[f"d{key}"]
-    return updated
+        check_array(func, f"parameters['{key}']", value, ndim=None)
+        check_array(func, f"grads['d{key}']", grads[f"d{key}"], ndim=None)
+
+
+@validated(check=_check_update)
+def update_parameters(parameters, grads, learning_rate):
+    """One gradient-descent step, eq. (27): ``W[l] - learning_rate * dW[l]``, ``b[l] - learning_rate * db[l]``.
+
+    parameters : dict of W[l] (n[l], n[l-1]) and b[l] (n[l], 1).  grads : dict of dW[l], db[l], same shapes.
+    Returns a new dict; ``parameters`` is left unchanged.
+    """
+    return {key: value - learning_rate * grads[f"d{key}"] for key, value in parameters.items()}
 
 
 def compute_cost(AL, Y, cost="binary", ZL=None):
@@ -205,7 +216,7 @@ def _check_train(func, arguments):
 @validated(finite=("X", "Y"), check=_check_train, X=("n[0]", "m"), Y=("n[L]", "m"))
 def train(X, Y, layer_dims, activations, cost="binary", learning_rate=0.1, num_iterations=1000, init="he",
           seed=0, print_every=None, parameters=None):
-    """Batch gradient descent on the whole training set; returns ``(parameters, costs)``.
+    """Batch gradient descent on the whole training set, eq. (27) each iteration; returns ``(parameters, costs)``.
 
     X : (n[0], m).  Y : (n[L], m).  layer_dims : [n[0], ..., n[L]].  activations : L names.
     cost : 'binary' | 'categorical' | 'multilabel'.  init : 'small' | 'he' | 'xavier'.
@@ -235,7 +246,7 @@ def _check_predict(func, arguments):
 
 @validated(finite=("X",), check=_check_predict, X=("n[0]", "m"))
 def predict(X, parameters, activations, threshold=0.5):
-    """Predictions of a trained network.
+    """Predictions of a trained network, eq. (29) (X : (n[0], m)).
 
     Sigmoid output: ``(AL > threshold)`` as ints, shape (n[L], m) (binary or one 0/1 per label).
     Softmax output: the most probable class per column, shape (1, m).

@@ -38,7 +38,7 @@ def layer_sizes(X, Y, n_h):
 
 
 def initialize_parameters(n_x, n_h, n_y, seed=0):
-    """Small random weights and zero biases (the notes' ``randn * 0.01``), from ``np.random.default_rng(seed)``.
+    """Small random weights and zero biases, eq. (28) with s = 0.01, from ``np.random.default_rng(seed)``.
 
     W1 is drawn first, then W2, each with ``rng.standard_normal(shape) * 0.01``.
     Returns parameters : dict with W1 (n_h, n_x), b1 (n_h, 1), W2 (n_y, n_h), b2 (n_y, 1).
@@ -97,14 +97,15 @@ def backward_propagation(parameters, cache, X, Y):
 
 
 def update_parameters(parameters, grads, learning_rate):
-    """One gradient-descent step on W1, b1, W2, b2; returns a new dict."""
+    """One gradient-descent step on W1, b1, W2, b2, eq. (27); grads holds dW1, db1, dW2, db2 of the same shapes.
+    Returns a new dict."""
     from .network import update_parameters as update
     return update(parameters, grads, learning_rate)
 
 
 @validated(finite=("X", "Y"), X=("n_x", "m"), Y=("n_y", "m"))
 def nn_model(X, Y, n_h, num_iterations=10000, learning_rate=1.2, seed=0, print_cost=False):
-    """Train the two-layer network with batch gradient descent.
+    """Train the two-layer network with batch gradient descent: eqs. (1)-(2), (16), (3)-(6), (27) per iteration.
 
     X : (n_x, m).  Y : (1, m).  Returns parameters and costs, a list of ``num_iterations`` floats (the cost
     before each update). ``print_cost`` prints it every 1000 iterations.
@@ -123,6 +124,6 @@ def nn_model(X, Y, n_h, num_iterations=10000, learning_rate=1.2, seed=0, print_c
 
 
 def predict(parameters, X):
-    """Class predictions, 1 where A2 > 0.5: ndarray of ints, shape (1, m)."""
+    """Class predictions, eq. (29), 1 where A2 > 0.5: ndarray of ints, shape (1, m). X : (n_x, m)."""
     A2, _ = forward_propagation(X, parameters)
     return (A2 > 0.5).astype(int)
