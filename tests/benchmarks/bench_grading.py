@@ -80,9 +80,10 @@ def ours(students: int, jobs: int, use_sandbox: bool) -> float:
         elapsed = time.perf_counter() - start
         if result.returncode != 0:
             raise SystemExit(f"autograde failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
-        scores = [line for line in result.stdout.splitlines() if line.startswith("student")]
-        if any("ok" not in line.split("  ")[-1] for line in scores):
-            print("  note: some submissions reported notes:\n   " + "\n   ".join(scores))
+        lines = [line for line in result.stdout.splitlines() if line.startswith("student")]
+        scores = [line for line in lines if line.split()[1:2] != ["assignment"]]  # not the table's header
+        if any(line.split()[-1] != "ok" for line in scores):
+            print("  note: some submissions reported notes:\n   " + "\n   ".join(lines))
         return elapsed
 
 
