@@ -187,26 +187,25 @@ def browser(browser_tools):
         instance.close()
 
 
-@pytest.fixture(scope="session")
-def student_server(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("student")
-    shutil.copytree(course.RELEASE, folder / "notebooks")
+def _lab_server(tmp_path_factory, name, notebooks: Path):
+    """JupyterLab in the student set-up on a copy of ``notebooks``; stopped when the session ends."""
+    folder = tmp_path_factory.mktemp(name)
+    shutil.copytree(notebooks, folder / notebooks.name)
     env = lab.student_environment(course.notebook_environment())
     env.update({"JUPYTERLAB_SETTINGS_DIR": str(lab_settings(folder)), "JUPYTER_RUNTIME_DIR": str(folder / "rt")})
-    server = Server("student", folder / "notebooks", env)
+    server = Server(name, folder / notebooks.name, env)
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def student_server(tmp_path_factory):
+    yield from _lab_server(tmp_path_factory, "student", course.RELEASE)
 
 
 @pytest.fixture(scope="session")
 def source_server(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("source")
-    shutil.copytree(course.SOURCE, folder / "solutions")
-    env = lab.student_environment(course.notebook_environment())
-    env.update({"JUPYTERLAB_SETTINGS_DIR": str(lab_settings(folder)), "JUPYTER_RUNTIME_DIR": str(folder / "rt")})
-    server = Server("source", folder / "solutions", env)
-    yield server
-    server.stop()
+    yield from _lab_server(tmp_path_factory, "source", course.SOURCE)
 
 
 def open_notebook(browser, server, path):
