@@ -79,8 +79,11 @@ lab: env
 # Tests and benchmarks ------------------------------------------------------------------------------------------
 test: test-unit test-browser
 
+# Four pytest workers on any number of cores: much of the suite waits (kernels starting, cell time limits, servers),
+# and a test module stays on one worker (--dist loadfile), so each module's fixtures are built once.
+TEST_JOBS ?= 4
 test-unit: env system-packages
-	$(BIN)/python -m pytest --ignore=tests/browser $(PYTEST_ARGS)
+	$(BIN)/python -m pytest --ignore=tests/browser -n $(TEST_JOBS) --dist loadfile $(PYTEST_ARGS)
 
 # JupyterLab and the formgrader in headless Chromium (Debian's), driven by Playwright; screenshots and server logs
 # land in artifacts/browser/.

@@ -1,12 +1,13 @@
 """nbgrader configuration of the course: its steps mapped onto the repository.
 
 source = solutions/, release = notebooks/, and submitted/, autograded/, feedback/ under grader/ (git-ignored).
-Paths are absolute, computed from this file's location, so the commands work from any directory:
-
-    nbgrader <command> --config grader/nbgrader_config.py ...     (or through `make`, or grader/course.py)
+Paths are absolute, computed from this file's location. nbgrader reads nbgrader_config.py from the folder it runs
+in: run its commands in the repository's root (whose nbgrader_config.py loads this one) or in grader/, or through
+`make` and grader/course.py, which load this file themselves.
 """
 
 import os
+import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 GRADER = os.path.join(ROOT, "grader")
@@ -39,3 +40,18 @@ c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 # Kernels run the course environment's Python; a cell that runs longer than this is stopped.
 c.Execute.timeout = 120
 c.Execute.allow_errors = True
+
+# Autograding, whichever way it is started (`nbgrader autograde`, the formgrader's Autograde button, `make
+# autograde`), runs the course's steps (grader/preprocessors/): cell metadata restored from the gradebook, the
+# notebook executed in the grading sandbox, hidden tests judged outside the kernel. nbgrader's plain Execute step,
+# which would run student code with the grader's rights, is never used. On a machine that cannot sandbox, grading
+# refuses (naming `make autograde`) before any student code runs.
+if GRADER not in sys.path:
+    sys.path.insert(0, GRADER)
+import preprocessors  # noqa: E402 - the folder above must be importable first
+
+c.Autograde.sanitize_preprocessors = preprocessors.SANITIZE
+c.Autograde.autograde_preprocessors = preprocessors.AUTOGRADE
+c.OverwriteCells.add_missing_cells = True
+c.SandboxedExecute.cell_timeout = 60
+c.SandboxedExecute.notebook_timeout = 600

@@ -13,7 +13,10 @@ bubblewrap jail and execs the real kernel inside it as an unprivileged user, und
   autograded notebook (which holds the hidden tests' source) cannot be read or written;
 - no network (a new network namespace; the kernel talks to nbgrader over Unix sockets, ``transport = "ipc"``);
 - limits: address space, CPU seconds, processes (as a uid of its own per worker slot, so a fork bomb in one
-  sandbox cannot starve another), file size, open files. The wall-clock cap is the executor's (autograde.py).
+  sandbox cannot starve another), file size, open files; memory for the sandbox as a whole (a memory cgroup per
+  slot where the machine has one, otherwise ``memory_watchdog``, which the executor runs beside every cell); every
+  writable folder is sized scratch space (tmpfs: the jail's own, and ``shared_folder``, the tmpfs the grader mounts
+  for the kernel's sockets and the hidden tests' files). The wall-clock cap is the executor's (kernel_runner.py).
 
 ``python grader/sandbox.py check`` reports whether the machine can sandbox (bubblewrap and prlimit present, user
 namespaces allowed).
@@ -21,6 +24,7 @@ namespaces allowed).
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import re
@@ -43,8 +47,42 @@ LIMITS = {
     "HOME_MB": 256,         # the kernel's working folder (a tmpfs)
     "TMP_MB": 64,           # /tmp (a tmpfs)
     "SHM_MB": 64,           # /dev/shm (a tmpfs)
+    "TOTAL_MEMORY_MB": 3072,  # resident memory of all the sandbox's processes (and its tmpfs pages) together
+    "SHARED_MB": 96,        # the folder shared with the grader: IPC sockets, hidden cases and records (a tmpfs)
 }
 BASE_UID = 61000  # sandbox uids: BASE_UID + worker slot; they own nothing outside the jail
+SLOT_LOCKS = Path("/tmp")  # fixed (not $TMPDIR): every grading process on the machine must see the same locks
+
+
+class claim_slot:
+    """``with claim_slot(first, last) as slot:`` a sandbox slot (a uid and a memory cgroup of its own) that no other
+    grading process on this machine uses meanwhile: an flock on /tmp/ffnn-sandbox-slot-<n>.lock, held until
+    ``release()`` or the end of the block (or of this process)."""
+
+    def __init__(self, first=0, last=64):
+        import fcntl
+        for slot in range(first, last):
+            handle = open(SLOT_LOCKS / f"ffnn-sandbox-slot-{slot}.lock", "a")
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                handle.close()
+                continue
+            self.slot, self.handle = slot, handle
+            atexit.register(self.release)
+            return
+        raise RuntimeError(f"every sandbox slot from {first} to {last - 1} is in use")
+
+    def release(self):
+        if not self.handle.closed:
+            self.handle.close()
+
+    def __enter__(self):
+        return self.slot
+
+    def __exit__(self, *exc):
+        self.release()
+        return False
 
 
 def limit(name: str) -> int:
@@ -53,6 +91,9 @@ def limit(name: str) -> int:
 
 def available() -> tuple[bool, str]:
     """Whether this machine can run the sandbox, and why not."""
+    if os.geteuid() != 0:
+        return False, ("grading in the sandbox needs root (it runs each kernel as a user of its own and mounts sized "
+                       "scratch space): run `sudo make autograde`")
     for tool in ("bwrap", "prlimit", "setpriv"):
         if shutil.which(tool) is None:
             package = {"bwrap": "bubblewrap", "prlimit": "util-linux", "setpriv": "util-linux"}[tool]
@@ -61,7 +102,160 @@ def available() -> tuple[bool, str]:
                            capture_output=True, text=True)
     if probe.returncode != 0:
         return False, f"bubblewrap cannot create namespaces here: {probe.stderr.strip()}"
+    folder = Path(tempfile.mkdtemp(prefix="ffnn-mount-probe-"))
+    try:
+        with shared_folder(folder, size_mb=1):
+            pass
+    except OSError as error:
+        return False, f"cannot mount a sized tmpfs for the kernel's shared folder: {error}"
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
     return True, "ok"
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Sized scratch space shared with the grader
+# ----------------------------------------------------------------------------------------------------------------
+
+def _libc():
+    import ctypes
+    import ctypes.util
+    return ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
+
+
+class shared_folder:
+    """``with shared_folder(path):`` a tmpfs of ``SHARED_MB`` mounted on ``path`` (made if missing) for the kernel's
+    IPC sockets and the hidden tests' cases and records, so what the kernel writes there is bounded as a whole, not
+    just file by file; unmounted (and emptied) at the end."""
+
+    def __init__(self, path: Path, size_mb=None):
+        self.path, self.size_mb = Path(path), size_mb or limit("SHARED_MB")
+
+    def __enter__(self):
+        import ctypes
+        self.path.mkdir(parents=True, exist_ok=True)
+        options = f"size={self.size_mb}m,mode=0755".encode()
+        no_setuid_no_devices = 2 | 4  # MS_NOSUID | MS_NODEV
+        if _libc().mount(b"tmpfs", str(self.path).encode(), b"tmpfs", no_setuid_no_devices, options) != 0:
+            error = ctypes.get_errno()
+            raise OSError(error, f"mount tmpfs on {self.path}: {os.strerror(error)}")
+        return self.path
+
+    def __exit__(self, *exc):
+        _libc().umount2(str(self.path).encode(), 2)  # MNT_DETACH: also while a dying kernel still holds it
+        return False
+
+
+def unmount_below(folder: Path) -> None:
+    """Unmount every shared folder still mounted under ``folder`` (a run that was interrupted)."""
+    prefix = str(Path(folder).resolve()) + "/"
+    with open("/proc/self/mounts") as handle:
+        points = [line.split()[1] for line in handle if line.split()[1].startswith(prefix)]
+    for point in sorted(points, key=len, reverse=True):
+        _libc().umount2(point.encode(), 2)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Memory of the sandbox as a whole
+# ----------------------------------------------------------------------------------------------------------------
+
+def memory_cgroup(slot: int):
+    """The memory cgroup of a worker slot (made and capped at TOTAL_MEMORY_MB on first use), or None where the
+    machine has no writable memory cgroup (then ``memory_watchdog`` holds the cap). FFNN_SANDBOX_CGROUP=off
+    forces the watchdog."""
+    if os.environ.get("FFNN_SANDBOX_CGROUP") == "off":
+        return None
+    cap = limit("TOTAL_MEMORY_MB") * 2**20
+    for base, files in _cgroup_bases():
+        group = base / f"ffnn-sandbox-{slot}"
+        try:
+            group.mkdir(exist_ok=True)
+        except OSError:
+            continue
+        if not (group / files[0]).exists():
+            continue
+        # cgroup v1 wants memory <= memory+swap at every step: lowering, the first file first; raising, the other
+        # way round. Writing both twice does either.
+        for name in files + files:
+            try:
+                (group / name).write_text(str(cap))
+            except OSError:
+                pass
+        try:
+            held = (group / files[0]).read_text().strip()
+        except OSError:
+            continue
+        if held != "max" and abs(int(held) - cap) <= 2**16:
+            return group
+    return None
+
+
+def _cgroup_bases():
+    """(folder, limit files) where this process may make a child memory cgroup: cgroup v1's memory hierarchy,
+    then cgroup v2's unified one."""
+    found = []
+    try:
+        lines = Path("/proc/self/cgroup").read_text().splitlines()
+    except OSError:
+        return found
+    for line in lines:
+        number, controllers, path = line.split(":", 2)
+        if "memory" in controllers.split(","):
+            found.append((Path("/sys/fs/cgroup/memory") / path.lstrip("/"),
+                          ("memory.limit_in_bytes", "memory.memsw.limit_in_bytes")))
+    for line in lines:
+        number, controllers, path = line.split(":", 2)
+        if number == "0" and controllers == "":
+            for root in (Path("/sys/fs/cgroup"), Path("/sys/fs/cgroup/unified")):
+                if (root / "cgroup.controllers").exists() and "memory" in (root / "cgroup.controllers").read_text():
+                    found.append((root / path.lstrip("/"), ("memory.max", "memory.swap.max")))
+    return found
+
+
+def join_memory_cgroup(slot: int) -> bool:
+    """Put this process (and so everything it starts) into the slot's memory cgroup; False where there is none."""
+    group = memory_cgroup(slot)
+    if group is None:
+        return False
+    procs = group / "cgroup.procs"
+    try:
+        procs.write_text(str(os.getpid()))
+    except OSError:
+        return False
+    return True
+
+
+def _resident_bytes(uid: int) -> int:
+    total = 0
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            status = Path(entry.path, "status").read_text()
+        except OSError:
+            continue
+        if f"\nUid:\t{uid}\t" not in status:
+            continue
+        for line in status.splitlines():
+            if line.startswith("VmRSS:"):
+                total += int(line.split()[1]) * 1024
+    return total
+
+
+async def memory_watchdog(slot: int, kill, events, interval=0.2):
+    """Where no memory cgroup holds the sandbox's memory cap: stop the kernel when the resident memory of all the
+    slot user's processes together passes TOTAL_MEMORY_MB (checked every ``interval`` seconds)."""
+    import asyncio
+    cap = limit("TOTAL_MEMORY_MB") * 2**20
+    uid = BASE_UID + slot
+    while True:
+        await asyncio.sleep(interval)
+        used = _resident_bytes(uid)
+        if used > cap:
+            events.append(f"the sandbox's processes held {used / 2**20:.0f} MB together (cap "
+                          f"{cap / 2**20:.0f} MB): stopped the kernel")
+            kill()
+            return
 
 
 def kernelspec_dir() -> Path:
@@ -221,6 +415,7 @@ def kernel(connection_file: str, extra=()) -> None:
         _own(Path(outputs), uid, 0o700)
         writable.append(Path(outputs))
         env["FFNN_HIDDEN_OUTPUT"] = outputs
+    join_memory_cgroup(slot)  # before the jail starts: all its processes inherit the cgroup
     # only IPython options (--Name.trait=value) pass on to the kernel
     options = [a for a in extra if re.fullmatch(r"--[A-Za-z]+\.[A-Za-z_]+=[\w.:-]*", a)]
     if not any(o.startswith("--HistoryManager.enabled=") for o in options):

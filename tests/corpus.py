@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import copy
 import json
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,9 +23,10 @@ RELEASE = ROOT / "notebooks" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
 class Expectation:
     lost: set                      # grade_ids of the test cells that must score 0; None: the whole notebook scores 0
     note: str = ""                 # a phrase the autograde summary must give for this submission
-    feedback: str = ""             # a phrase the feedback must contain
+    feedback: str | list = ""      # a phrase (or phrases) the feedback must contain
     leaks: list = field(default_factory=list)  # hidden-test lines: in no autograded output and no feedback
     output_leaks: list = field(default_factory=list)  # other secrets (the reference's code): in no output
+    notebook: object = None        # the submitted notebook (hostile cases)
 
 
 def _cells(nb, grade_id):
@@ -107,9 +107,26 @@ def _write(nb, folder: Path, name=f"{ASSIGNMENT}.ipynb"):
     nbformat.write(nb, folder / name)
 
 
-def build(folder: Path, gradebook_path: str = "/work/main/grader/gradebook.db") -> dict:
+def without_closing_demonstrations(nb):
+    """The notebook without the provided code cells after its last test cell (training runs, sweeps and their
+    plots: two thirds of its run time, and nothing graded depends on them). A submission may delete such cells;
+    nbgrader only restores graded ones."""
+    last_test = max(i for i, c in enumerate(nb.cells) if c.metadata.get("nbgrader", {}).get("grade"))
+    nb.cells = nb.cells[:last_test + 1] + [c for c in nb.cells[last_test + 1:] if c.cell_type != "code"]
+    return nb
+
+
+def build(folder: Path, gradebook_path: str = str(ROOT / "grader" / "gradebook.db"), only=None,
+          light=False) -> dict:
+    """Write the corpus (or the students named in ``only``) under ``folder``; return {student: Expectation}.
+    ``light``: every submission without the closing demonstrations (``without_closing_demonstrations``), so the
+    corpus grades in half the time; the canary still grades the full solution."""
     source = nbformat.read(SOURCE, as_version=4)
+    if light:
+        source = without_closing_demonstrations(source)
     release = nbformat.read(RELEASE, as_version=4)
+    if light:
+        release = without_closing_demonstrations(release)
     hidden = [line.strip() for cell in source.cells if "### BEGIN HIDDEN TESTS" in cell.source
               for line in cell.source.split("### BEGIN HIDDEN TESTS")[1].splitlines() if len(line.strip()) >= 12]
     solution_text = _cells(source, "answer_backward_propagation")[0].source.split("### BEGIN SOLUTION")[1]
@@ -117,16 +134,21 @@ def build(folder: Path, gradebook_path: str = "/work/main/grader/gradebook.db") 
     expected = {}
 
     def submit(student, nb, expectation, name=f"{ASSIGNMENT}.ipynb"):
+        if only is not None and student not in only:
+            return
         _write(nb, folder / student / ASSIGNMENT, name)
         expected[student] = expectation
 
     submit("reference", copy.deepcopy(source), Expectation(set()))
-    submit("reference2", copy.deepcopy(source), Expectation(set()))
     submit("blank", copy.deepcopy(release), Expectation({"all"}, feedback="replace `raise NotImplementedError()`"))
-    for function, (code, message) in MISTAKES.items():
+    # the catalogued mistakes two at a time (functions that do not call each other): each costs its own cell only
+    functions = list(MISTAKES)
+    for first, second in zip(functions[:4], functions[4:]):
         nb = copy.deepcopy(source)
-        _answer(nb, function, code)
-        submit(f"mistake-{function}", nb, Expectation({f"test_{function}"}, feedback=message))
+        for function in (first, second):
+            _answer(nb, function, MISTAKES[function][0])
+        submit(f"mistakes-{first}-{second}", nb, Expectation({f"test_{first}", f"test_{second}"},
+                                                              feedback=[MISTAKES[first][1], MISTAKES[second][1]]))
 
     nb = copy.deepcopy(source)
     _prepend(nb, "forward_propagation", "raise ValueError('my forward is broken')")
@@ -144,35 +166,41 @@ def build(folder: Path, gradebook_path: str = "/work/main/grader/gradebook.db") 
     _prepend(nb, "update_parameters", "import os\nos._exit(3)")
     submit("os-exit", nb, Expectation({"test_update_parameters"}, note="kernel died"))
 
+    # test cells deleted, duplicated and retyped as markdown: all restored from the gradebook, all graded
     nb = copy.deepcopy(source)
     nb.cells.remove(_cells(nb, "test_forward_propagation")[0])
-    submit("deleted-test", nb, Expectation(set()))
-
-    nb = copy.deepcopy(source)
     test = _cells(nb, "test_backward_propagation")[0]
     nb.cells.insert(nb.cells.index(test), copy.deepcopy(test))
-    submit("duplicated-test", nb, Expectation(set()))
-
-    nb = copy.deepcopy(source)
     test = _cells(nb, "test_compute_cost")[0]
     index = nb.cells.index(test)
     nb.cells[index] = nbformat.v4.new_markdown_cell(test.source, metadata=test.metadata)
-    submit("markdown-test", nb, Expectation(set()))
+    submit("edited-tests", nb, Expectation(set()))
 
+    # wrong answers behind monkeypatched comparisons and a redefined AssertionError: they lose their cells anyway
     nb = copy.deepcopy(source)
     _answer(nb, "backward_propagation", MISTAKES["backward_propagation"][0])
-    _append(nb, "compute_cost", '''
+    _append(nb, "compute_cost", """
 import ffnn.check
 np.allclose = lambda *args, **kwargs: True
 np.isclose = lambda a, b, **kwargs: np.ones(np.broadcast(a, b).shape, dtype=bool)
 ffnn.check.compare = lambda *args, **kwargs: True
 ffnn.check.Checker.__call__ = lambda *args, **kwargs: True
 ffnn.check.Checker.judge = lambda *args, **kwargs: None
-''')
-    submit("monkeypatch", nb, Expectation({"test_backward_propagation"}))
+""")
+    _answer(nb, "update_parameters", MISTAKES["update_parameters"][0])
+    _append(nb, "update_parameters", """
+import builtins
+class AssertionError(Exception):
+    pass
+builtins.AssertionError = AssertionError
+""")
+    submit("monkeypatch", nb, Expectation({"test_backward_propagation", "test_update_parameters"},
+                                          feedback=["forgot the 1/m factor", "gradient DESCENT subtracts"]))
 
+    # reads what it must not: solutions, the course's configuration, the reference, other submissions, answers
     nb = copy.deepcopy(source)
-    _append(nb, "layer_sizes", f'''
+    other = folder / "reference" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+    _append(nb, "layer_sizes", f"""
 import os
 for path in ["{SOURCE}", "{ROOT / 'grader' / 'nbgrader_config.py'}", "{ROOT / 'shared' / 'ffnn' / 'reference' / 'two_layer.py'}"]:
     try:
@@ -181,104 +209,6 @@ for path in ["{SOURCE}", "{ROOT / 'grader' / 'nbgrader_config.py'}", "{ROOT / 's
         print("cannot read", path, type(error).__name__)
 print(sorted(os.listdir(".")))
 get_ipython().events.register("pre_run_cell", lambda info: print(info.raw_cell))
-''')
-    submit("reads-secrets", nb, Expectation(set(), leaks=hidden, output_leaks=[solution_line]))
-
-    nb = copy.deepcopy(source)
-    _append(nb, "layer_sizes", f'''
-import os
-for attempt in (lambda: open("{gradebook_path}", "w").write("gone"), lambda: os.remove("{gradebook_path}")):
-    try:
-        attempt()
-        print("changed the gradebook")
-    except OSError as error:
-        print("gradebook untouched:", type(error).__name__)
-''')
-    submit("attacks-gradebook", nb, Expectation(set()))
-
-    nb = copy.deepcopy(source)
-    _answer(nb, "backward_propagation", '''
-from ffnn.reference import two_layer as _reference
-backward_propagation = _reference.backward_propagation
-''')
-    submit("calls-reference", nb, Expectation({"test_backward_propagation"}))
-
-    nb = copy.deepcopy(source)
-    _answer(nb, "backward_propagation", '''
-import json as _json, ffnn as _ffnn, os as _os
-from ffnn.check import decode as _decode, compare as _compare
-_stored = _json.load(open(_os.path.join(_os.path.dirname(_ffnn.__file__), "fixtures", "two_layer.json")))
-def backward_propagation(parameters, cache, X, Y):
-    for case in _stored["functions"]["backward_propagation"]["cases"]:
-        if _compare(_decode(case["args"])["X"], X):
-            return _decode(case["expected"])
-    return {k: np.zeros_like(parameters[k[1:]]) for k in ("dW1", "db1", "dW2", "db2")}
-''')
-    submit("hardcodes-visible", nb, Expectation({"test_backward_propagation"}))
-
-    nb = copy.deepcopy(source)
-    _answer(nb, "update_parameters", MISTAKES["update_parameters"][0])
-    _append(nb, "update_parameters", '''
-import builtins
-class AssertionError(Exception):
-    pass
-builtins.AssertionError = AssertionError
-''')
-    submit("redefines-assert", nb, Expectation({"test_update_parameters"}, feedback="gradient DESCENT subtracts"))
-
-    nb = copy.deepcopy(source)
-    _answer(nb, "compute_cost", MISTAKES["compute_cost"][0])
-    _append(nb, "compute_cost", '''
-import ffnn.grading
-ffnn.grading.hidden_tests = lambda *args, **kwargs: True
-''')
-    # every hidden test from here on records nothing, so every later graded cell scores 0: tampering pays nothing
-    submit("patches-hidden-tests", nb, Expectation({"test_compute_cost", "test_backward_propagation",
-                                                    "test_update_parameters", "test_nn_model", "test_predict"},
-                                                   feedback="did not record any result"))
-
-    nb = copy.deepcopy(source)
-    _answer(nb, "forward_propagation", '''
-def forward_propagation(X, parameters):
-    Z1 = parameters["W1"] @ X + parameters["b1"]
-    A1 = np.column_stack(list(map(np.tanh, Z1.T)))
-    Z2 = parameters["W2"] @ A1 + parameters["b2"]
-    A2 = 1 / (1 + np.exp(-Z2))
-    return A2, {"Z1": Z1, "A1": A1, "Z2": Z2, "A2": A2}
-''')
-    submit("disguised-loop", nb, Expectation({"test_forward_propagation"}, feedback="it calls map"))
-
-    nb = copy.deepcopy(source)
-    _answer(nb, "forward_propagation", '''
-import ffnn.grading
-ffnn.grading.count_user_lines = lambda function, *args, **kwargs: (function(*args, **kwargs), 1)
-def forward_propagation(X, parameters):
-    Z1 = parameters["W1"] @ X + parameters["b1"]
-    A1 = np.zeros_like(Z1)
-    for i in range(X.shape[1]):
-        A1[:, i] = np.tanh(Z1[:, i])
-    Z2 = parameters["W2"] @ A1 + parameters["b2"]
-    A2 = 1 / (1 + np.exp(-Z2))
-    return A2, {"Z1": Z1, "A1": A1, "Z2": Z2, "A2": A2}
-''')
-    # the line counter was replaced: no vectorization check can be trusted, so every vectorized function fails it
-    submit("fakes-line-count", nb, Expectation({"test_forward_propagation", "test_compute_cost",
-                                                "test_backward_propagation", "test_predict"},
-                                               feedback="the grader's line counter"))
-
-    nb = copy.deepcopy(source)
-    _answer(nb, "predict", '''
-def predict(parameters, X):
-    A1 = np.tanh(parameters["W1"] @ X + parameters["b1"])
-    A2 = 1 / (1 + np.exp(-(parameters["W2"] @ A1 + parameters["b2"])))
-    return (A2 > 0.5).astype(int)
-''')
-    submit("inline-predict", nb, Expectation(set()))  # does forward_propagation's work itself: correct too
-
-    nb = copy.deepcopy(source)
-    other = folder / "reference" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
-    _append(nb, "layer_sizes", f'''
-import os
 targets = ["{other}", "{folder}"]
 for top in ["/tmp", "/var/tmp", "/dev/shm", "/run", "{folder.parent}"]:
     for dirpath, dirnames, filenames in os.walk(top):
@@ -294,9 +224,83 @@ for target in targets:
             print("LEAK" + "ED", target)
     except OSError as error:
         print("cannot read", target, type(error).__name__)
-''')
-    submit("reads-other-submissions", nb, Expectation(set(), output_leaks=["LEAKED"]))
+""")
+    submit("reads-secrets", nb, Expectation(set(), leaks=hidden, output_leaks=[solution_line, "LEAKED"]))
 
+    nb = copy.deepcopy(source)
+    _answer(nb, "backward_propagation", """
+from ffnn.reference import two_layer as _reference
+backward_propagation = _reference.backward_propagation
+""")
+    submit("calls-reference", nb, Expectation({"test_backward_propagation"}))
+
+    nb = copy.deepcopy(source)
+    _answer(nb, "backward_propagation", """
+import json as _json, ffnn as _ffnn, os as _os
+from ffnn.check import decode as _decode, compare as _compare
+_stored = _json.load(open(_os.path.join(_os.path.dirname(_ffnn.__file__), "fixtures", "two_layer.json")))
+def backward_propagation(parameters, cache, X, Y):
+    for case in _stored["functions"]["backward_propagation"]["cases"]:
+        if _compare(_decode(case["args"])["X"], X):
+            return _decode(case["expected"])
+    return {k: np.zeros_like(parameters[k[1:]]) for k in ("dW1", "db1", "dW2", "db2")}
+""")
+    submit("hardcodes-visible", nb, Expectation({"test_backward_propagation"}))
+
+    nb = copy.deepcopy(source)
+    _answer(nb, "compute_cost", MISTAKES["compute_cost"][0])
+    _append(nb, "compute_cost", """
+import ffnn.grading
+ffnn.grading.hidden_tests = lambda *args, **kwargs: True
+""")
+    # every hidden test from here on records nothing, so every later graded cell scores 0: tampering pays nothing
+    submit("patches-hidden-tests", nb, Expectation({"test_compute_cost", "test_backward_propagation",
+                                                    "test_update_parameters", "test_nn_model", "test_predict"},
+                                                   feedback="did not record any result"))
+
+    nb = copy.deepcopy(source)
+    _answer(nb, "forward_propagation", """
+def forward_propagation(X, parameters):
+    Z1 = parameters["W1"] @ X + parameters["b1"]
+    A1 = np.column_stack(list(map(np.tanh, Z1.T)))
+    Z2 = parameters["W2"] @ A1 + parameters["b2"]
+    A2 = 1 / (1 + np.exp(-Z2))
+    return A2, {"Z1": Z1, "A1": A1, "Z2": Z2, "A2": A2}
+""")
+    submit("disguised-loop", nb, Expectation({"test_forward_propagation"}, feedback="it calls map"))
+
+    nb = copy.deepcopy(source)
+    _answer(nb, "forward_propagation", """
+import ffnn.grading
+ffnn.grading.count_user_lines = lambda function, *args, **kwargs: (function(*args, **kwargs), 1)
+def forward_propagation(X, parameters):
+    Z1 = parameters["W1"] @ X + parameters["b1"]
+    A1 = np.zeros_like(Z1)
+    for i in range(X.shape[1]):
+        A1[:, i] = np.tanh(Z1[:, i])
+    Z2 = parameters["W2"] @ A1 + parameters["b2"]
+    A2 = 1 / (1 + np.exp(-Z2))
+    return A2, {"Z1": Z1, "A1": A1, "Z2": Z2, "A2": A2}
+""")
+    # the line counter was replaced: no vectorization check can be trusted, so every vectorized function fails it
+    submit("fakes-line-count", nb, Expectation({"test_forward_propagation", "test_compute_cost",
+                                                "test_backward_propagation", "test_predict"},
+                                               feedback="the grader's line counter"))
+
+    nb = copy.deepcopy(source)
+    _answer(nb, "predict", """
+def predict(parameters, X):
+    A1 = np.tanh(parameters["W1"] @ X + parameters["b1"])
+    A2 = 1 / (1 + np.exp(-(parameters["W2"] @ A1 + parameters["b2"])))
+    return (A2 > 0.5).astype(int)
+""")
+    submit("inline-predict", nb, Expectation(set()))  # does forward_propagation's work itself: correct too
+
+    for student, expectation in hostile(source, folder, gradebook_path).items():
+        submit(student, expectation.notebook, expectation)
+
+    if only is not None:
+        return expected
     (folder / "corrupted" / ASSIGNMENT).mkdir(parents=True)
     (folder / "corrupted" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb").write_text('{"cells": [ this is not json')
     expected["corrupted"] = Expectation({"all"}, note="not a readable notebook")
@@ -305,14 +309,92 @@ for target in targets:
     (folder / "missing" / ASSIGNMENT / "notes.txt").write_text("I forgot to upload the notebook")
     expected["missing"] = Expectation({"all"}, note="is missing")
 
+    # uploaded under another name, next to a file too big to grade
     submit("renamed", copy.deepcopy(source), Expectation(set(), note="renamed notebook"),
            name=f"{ASSIGNMENT} (1).ipynb")
+    with open(folder / "renamed" / ASSIGNMENT / "big.bin", "wb") as handle:
+        handle.truncate(30 * 1024 * 1024)
+    expected["renamed"].note = "ignored big.bin"
+    return expected
+
+
+#: Replaces every callable whose name contains "check" or "close" in every loaded module: the kernel's messaging
+#: breaks, so it never answers again (it used to hold a grading worker for the whole notebook cap).
+BREAK_MESSAGING = """
+import sys
+def _nothing(*args, **kwargs):
+    return None
+for _module in list(sys.modules.values()):
+    for _name in list(getattr(_module, "__dict__", {})):
+        if ("check" in _name.lower() or "close" in _name.lower()) and callable(getattr(_module, _name, None)):
+            try:
+                setattr(_module, _name, _nothing)
+            except Exception:
+                pass
+"""
+
+STARTUP_FILE = ".ipython/profile_default/startup/00-ffnn-corpus.py"
+
+
+def hostile(source, folder: Path, gradebook_path: str) -> dict:
+    """The submissions that attacked plain `nbgrader autograde` (the formgrader's Autograde button) before it
+    graded in the sandbox, plus the kernel-breaking and forged-metadata ones: {student: Expectation (.notebook)}."""
+    cases = {}
+
+    def case(student, nb, expectation):
+        expectation.notebook = nb
+        cases[student] = expectation
+
+    # deletes the gradebook, appends to the course package, poisons IPython's startup folder in every home it knows
+    nb = copy.deepcopy(source)
+    _append(nb, "layer_sizes", f"""
+import os
+for attempt in (lambda: open("{gradebook_path}", "w").write("gone"), lambda: os.remove("{gradebook_path}")):
+    try:
+        attempt()
+        print("changed the gradebook")
+    except OSError as error:
+        print("gradebook untouched:", type(error).__name__)
+for _path in ["{ROOT / 'shared' / 'ffnn' / 'check.py'}", "{ROOT / 'shared' / 'ffnn' / '__init__.py'}"]:
+    try:
+        with open(_path, "a") as _handle:
+            _handle.write("\\n# tampered by a submission\\n")
+        print("TAMPERED", _path)
+    except OSError as _error:
+        print("cannot write", _path, type(_error).__name__)
+for _home in [os.path.expanduser("~"), "/root", "{Path.home()}"]:
+    _path = os.path.join(_home, "{STARTUP_FILE}")
+    try:
+        os.makedirs(os.path.dirname(_path), exist_ok=True)
+        with open(_path, "w") as _handle:
+            _handle.write("import numpy\\nnumpy.dot = lambda *a, **k: 0\\n")
+    except OSError as _error:
+        print("cannot write", _path, type(_error).__name__)
+""")
+    case("attacks-files", nb, Expectation(set(), output_leaks=["TAMPERED", "changed the gradebook"]))
 
     nb = copy.deepcopy(source)
-    submit("large-file", nb, Expectation(set(), note="ignored big.bin"))
-    with open(folder / "large-file" / ASSIGNMENT / "big.bin", "wb") as handle:
-        handle.truncate(30 * 1024 * 1024)
-    return expected
+    _append(nb, "layer_sizes", BREAK_MESSAGING)
+    # the cell that broke the kernel is recorded as failed and left out after the restart: layer_sizes is never
+    # defined, so its own test fails; nn_model's tests replace it by a stand-in
+    case("breaks-messaging", nb, Expectation({"test_layer_sizes"}, note="kernel stopped answering"))
+
+    nb = copy.deepcopy(source)
+    for cell in nb.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if meta.get("solution"):
+            meta.update({"grade": True, "points": 1000})
+    case("forged-metadata", nb, Expectation(set(), note="metadata was altered by hand"))
+
+    # correct answers under a NumPy that raises on every floating-point warning
+    nb = copy.deepcopy(source)
+    _append(nb, "layer_sizes", 'np.seterr(all="raise")')
+    case("monkeypatch-correct", nb, Expectation(set()))
+
+    nb = copy.deepcopy(source)
+    nb.cells.append(nbformat.v4.new_code_cell("import os\nos._exit(0)"))
+    case("exits-at-the-end", nb, Expectation(set(), note="kernel died"))
+    return cases
 
 
 def points(notebook=SOURCE) -> dict:
@@ -326,4 +408,3 @@ if __name__ == "__main__":
     import sys
     target = Path(sys.argv[1])
     print(json.dumps({k: sorted(v.lost) for k, v in build(target).items()}, indent=1))
-    del os

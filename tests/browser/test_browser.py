@@ -561,3 +561,62 @@ def test_formgrader_lists_assignments_students_scores_and_opens_a_submission(bro
                 f"cy's submission, {grade_id}: shows {cell['shown']!r}; the gradebook holds {score:g} of {top:g}"
     finally:
         page.close()
+
+
+# ------------------------------------------------------------------------------- the formgrader's Autograde button
+
+BUTTON_STUDENTS = ("attacks-files", "monkeypatch")
+
+
+@pytest.fixture(scope="session")
+def formgrader_button(tmp_path_factory):
+    """A formgrader over two collected, not yet graded, hostile submissions of notebook 1: one that tries to
+    delete the gradebook, one that monkeypatches NumPy and the checker around a wrong answer."""
+    import corpus
+    folder = tmp_path_factory.mktemp("button")
+    db = folder / "gradebook.db"
+    expected = corpus.build(folder / "submitted", gradebook_path=str(db), only=BUTTON_STUDENTS, light=True)
+    env = {**os.environ, "FFNN_SUBMITTED": str(folder / "submitted"), "FFNN_AUTOGRADED": str(folder / "autograded"),
+           "FFNN_FEEDBACK": str(folder / "feedback"), "FFNN_GRADEBOOK_URL": f"sqlite:///{db}",
+           "FFNN_RELEASE": str(folder / "release")}
+    made = subprocess.run([sys.executable, "-m", "nbgrader", "generate_assignment", corpus.ASSIGNMENT, "--force"],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert made.returncode == 0, made.stdout[-2000:] + made.stderr[-2000:]
+    server_env = {**env, "JUPYTER_CONFIG_PATH": str(ROOT / "grader"), "JUPYTER_RUNTIME_DIR": str(folder / "rt")}
+    server = Server("formgrader-button", ROOT, server_env)
+    yield SimpleNamespace(server=server, db=db, expected=expected, folder=folder)
+    server.stop()
+
+
+def test_formgraders_autograde_button_grades_in_the_sandbox(browser, formgrader_button):
+    """Pressing the formgrader's Autograde button (nbgrader's own autograde, in the server's process) on each
+    hostile submission: the gradebook survives the one that deletes it, the monkeypatched wrong answer loses its
+    cell, and both are graded exactly as `make autograde` grades them."""
+    import corpus
+    fixture, server = formgrader_button, formgrader_button.server
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.set_default_timeout(240_000)
+    try:
+        page.goto(server.url(f"formgrader/manage_submissions/{corpus.ASSIGNMENT}"))
+        page.wait_for_function("() => document.querySelectorAll('tbody td.autograde a').length >= 2", polling=250)
+        for student in BUTTON_STUDENTS:
+            row = page.locator("tbody tr", has=page.locator("td.student-id", has_text=student))
+            row.locator("td.autograde a").click()
+            modal = page.locator("#success-modal, #error-modal")
+            modal.wait_for(state="visible")
+            text = modal.inner_text()
+            page.screenshot(path=str(ARTIFACTS / f"formgrader-button-{student}.png"))
+            assert "Successfully autograded" in text, f"the button's answer for {student}: {text[:2000]}"
+            modal.locator(".modal-footer button").click()
+            modal.wait_for(state="detached")
+    finally:
+        page.close()
+    assert fixture.db.is_file(), "the gradebook was deleted"
+    view = gradebook_view(f"sqlite:///{fixture.db}", corpus.ASSIGNMENT, corpus.ASSIGNMENT, BUTTON_STUDENTS)
+    for student in BUTTON_STUDENTS:
+        lost = {cell for cell, (score, top) in view.cells[student].items() if score < top}
+        assert lost == fixture.expected[student].lost, (student, view.cells[student])
+    graded = nbformat.read(fixture.folder / "autograded" / "attacks-files" / corpus.ASSIGNMENT /
+                           f"{corpus.ASSIGNMENT}.ipynb", as_version=4)
+    outputs = json.dumps([c.get("outputs", []) for c in graded.cells])
+    assert "gradebook untouched" in outputs and "changed the gradebook" not in outputs

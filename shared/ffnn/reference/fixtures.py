@@ -3,6 +3,9 @@
     python -m ffnn.reference.fixtures            # rewrite the files
     python -m ffnn.reference.fixtures --check    # exit 1 if the committed files differ from a fresh run
 
+``--check`` compares structure exactly and floats up to a relative 1e-9 (``ffnn.recorded``): the files are
+written on one CPU and checked on others, whose BLAS results differ in the last bits.
+
 Every input is drawn from a seeded generator, every expected output is computed by the reference function on
 those inputs, and every catalogued mistake (mistakes.py) is run on the same inputs. Shapes are chosen so that
 mistakes show: m differs from every layer size (1/m and wrong-axis mistakes), one case per function has square
@@ -25,6 +28,7 @@ import numpy as np
 from .. import data
 from ..check import FIXTURES, TEST_FUNCTIONS, compare, encode
 from ..metrics import one_hot
+from ..recorded import differences
 from . import activations, costs, deep, gradcheck, two_layer
 from .mistakes import mistakes_for
 
@@ -395,6 +399,17 @@ def render(content) -> str:
     return json.dumps(content, separators=(",", ":"), allow_nan=True) + "\n"
 
 
+def stale_parts(path: Path, content) -> list:
+    """What differs between the committed fixture file and a fresh run (``content``), beyond rounding."""
+    if not path.exists():
+        return ["the file is missing"]
+    try:
+        committed = json.loads(path.read_text(encoding="utf-8"))
+    except ValueError as error:
+        return [f"not valid JSON ({error})"]
+    return differences(committed, json.loads(render(content)))
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="compare with the committed files instead of writing")
@@ -402,11 +417,13 @@ def main(argv=None):
     options = parser.parse_args(argv)
     stale = []
     for suite in SUITES:
-        text = render(build_suite(suite))
+        content = build_suite(suite)
+        text = render(content)
         path = options.out / f"{suite}.json"
         if options.check:
-            if not path.exists() or path.read_text(encoding="utf-8") != text:
-                stale.append(str(path))
+            problems = stale_parts(path, content)
+            if problems:
+                stale.append(f"{path}:\n      " + "\n      ".join(problems))
         else:
             options.out.mkdir(parents=True, exist_ok=True)
             path.write_text(text, encoding="utf-8")

@@ -1,0 +1,163 @@
+"""A broken grading environment is refused, never turned into zeros: the run's checks before grading (this clone's
+ffnn, the canary) and NOT GRADED for a notebook whose provided code failed before any student code ran. (That the
+canary passes on a healthy clone is checked by every autograde of tests/test_grading_workflow.py.)"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_notebook, new_output
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "grader"))
+import autograde  # noqa: E402
+import course  # noqa: E402
+import sandbox  # noqa: E402
+from preprocessors import environment_failure  # noqa: E402
+
+ASSIGNMENT = course.ASSIGNMENTS[0]
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture(scope="module")
+def graded_course(tmp_path_factory):
+    """A course folder with one submission (the solution) and a gradebook that already holds an earlier grade.
+    No test here may change either (that is what they check)."""
+    from nbgrader.api import Gradebook
+    tmp_path = tmp_path_factory.mktemp("canary")
+    submitted = tmp_path / "submitted" / "ada" / ASSIGNMENT
+    submitted.mkdir(parents=True)
+    shutil.copy(course.source_notebook(ASSIGNMENT), submitted / f"{ASSIGNMENT}.ipynb")
+    db = tmp_path / "gradebook.db"
+    api = course.api(**{"CourseDirectory.release_directory": str(tmp_path / "release"),
+                        "CourseDirectory.db_url": f"sqlite:///{db}"})
+    assert api.generate_assignment(ASSIGNMENT)["success"]
+    with Gradebook(f"sqlite:///{db}") as gradebook:
+        gradebook.add_student("earlier")
+        gradebook.add_submission(ASSIGNMENT, "earlier")
+    env = {**os.environ, "FFNN_SUBMITTED": str(tmp_path / "submitted"), "FFNN_AUTOGRADED": str(tmp_path / "autograded"),
+           "FFNN_GRADEBOOK_URL": f"sqlite:///{db}"}
+    return tmp_path, db, env
+
+
+def test_autograde_refuses_a_python_whose_ffnn_is_another_clones(graded_course, tmp_path_factory):
+    """This clone's autograde.py run with a Python whose ffnn lives in another clone (the case that gave a class
+    zeros): it stops before grading, says which package it found and what to do, and the gradebook is as it was."""
+    folder, db, env = graded_course
+    other = tmp_path_factory.mktemp("other-clone")
+    for part in ("grader", "solutions", "shared"):
+        shutil.copytree(ROOT / part, other / part, ignore=shutil.ignore_patterns("__pycache__", "*.db", "reports"))
+    before = digest(db)
+    result = subprocess.run([sys.executable, str(other / "grader" / "autograde.py"), "--jobs", "1"], env=env,
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 2, result.stdout + result.stderr
+    message = result.stderr
+    assert f"imports ffnn from {ROOT / 'shared' / 'ffnn'}" in message and str(other / "shared" / "ffnn") in message
+    assert "make env" in message and "make autograde" in message, message
+    assert digest(db) == before
+    assert not (folder / "autograded").exists()
+
+
+def test_the_canary_stops_the_run_in_a_broken_sandbox(graded_course):
+    """The sandbox's copy of the course package is half-installed (its __init__ fails): the canary, the solution
+    graded like a submission, does not get full marks, so no student is graded; the message names the cell, its
+    error and the fix, and the gradebook is as it was. (The broken copy lives in a temporary folder of this run's
+    own, TMPDIR, so no other grading on the machine sees it.)"""
+    import tempfile
+    folder, db, env = graded_course
+    private = Path(tempfile.mkdtemp(prefix="ffnn-t-", dir="/tmp"))  # short: the kernel's sockets live below it
+    private.chmod(0o755)  # the jail's user must traverse it to the mounted package
+    saved, tempfile.tempdir = tempfile.tempdir, str(private)
+    try:
+        copy = sandbox._student_package()  # where the sandbox will look for it under TMPDIR=private
+    finally:
+        tempfile.tempdir = saved
+    assert private in copy.parents
+    (copy / "__init__.py").chmod(0o644)
+    (copy / "__init__.py").write_text('raise ImportError("simulated: a half-installed course package")\n')
+    before = digest(db)
+    try:
+        result = subprocess.run([sys.executable, str(ROOT / "grader" / "autograde.py"), "--jobs", "1"],
+                                env={**env, "TMPDIR": str(private)}, capture_output=True, text=True, timeout=600)
+    finally:
+        sandbox.unmount_below(private)
+        shutil.rmtree(private, ignore_errors=True)
+    assert result.returncode == 3, result.stdout[-3000:] + result.stderr[-3000:]
+    message = result.stderr
+    assert "the canary failed" in message and "no student was graded" in message, message
+    assert "cell code_setup" in message and "ImportError: simulated: a half-installed course package" in message
+    assert "make env" in message, message
+    assert digest(db) == before, "the gradebook changed"
+    assert not (folder / "autograded" / "ada").exists()
+
+
+# NOT GRADED ----------------------------------------------------------------------------------------------------
+
+def _provided(source):
+    return new_code_cell(source, metadata={"nbgrader": {"grade": False, "solution": False, "locked": True,
+                                                        "grade_id": "code_setup"}})
+
+
+def _answer(source):
+    return new_code_cell(source, metadata={"nbgrader": {"grade": False, "solution": True, "locked": False,
+                                                        "grade_id": "answer_f"}})
+
+
+def _failed(cell, ename="ModuleNotFoundError", evalue="No module named 'ffnn'"):
+    cell.outputs = [new_output("error", ename=ename, evalue=evalue, traceback=[])]
+    return cell
+
+
+def test_a_provided_cell_failing_before_student_code_is_the_environments_fault():
+    nb = new_notebook(cells=[_failed(_provided("import ffnn")), _answer("def f(): pass")])
+    assert "provided cell code_setup failed before any student code ran: ModuleNotFoundError" in \
+        environment_failure(nb)
+
+
+def test_a_provided_cell_failing_after_student_code_is_graded():
+    nb = new_notebook(cells=[_provided("import numpy"), _answer("import sys; sys.modules['ffnn'] = None"),
+                             _failed(_provided("import ffnn"))])
+    assert environment_failure(nb) is None
+
+
+def test_a_kernel_that_never_started_is_the_environments_fault():
+    nb = new_notebook(cells=[_failed(_provided("import ffnn"), "NotRun", "not run: execution stopped (RuntimeError)"),
+                             _answer("def f(): pass")])
+    assert "NotRun" in environment_failure(nb)
+
+
+def test_not_graded_leaves_the_gradebook_and_says_why(graded_course):
+    """A submission whose setup cell failed (as if the environment broke after the canary): finish() records
+    nothing for it and the report entry says NOT GRADED, with the cell, the error and the fix."""
+    from nbgrader.api import Gradebook, MissingEntry
+    folder, db, env = graded_course
+    work = folder / "job"
+    executed = work / "executed" / "ada" / ASSIGNMENT
+    executed.mkdir(parents=True)
+    nb = nbformat.read(course.release_notebook(ASSIGNMENT), as_version=4)
+    setup = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "code_setup")
+    _failed(setup)
+    nbformat.write(nb, executed / f"{ASSIGNMENT}.ipynb")
+    (work / "verdicts.json").write_text(json.dumps({ASSIGNMENT: {}}))
+    job = autograde.Job(ASSIGNMENT, "ada", str(folder / "submitted" / "ada" / ASSIGNMENT), str(work),
+                        notebooks=[ASSIGNMENT])
+    before = digest(db)
+    entry = autograde.finish({"db_url": f"sqlite:///{db}", "autograded": str(folder / "autograded")}, job, 1.0)
+    assert entry["graded"] is False and entry["score"] is None
+    note = " ".join(entry["notes"])
+    assert "NOT GRADED: provided cell code_setup failed before any student code ran: ModuleNotFoundError" in note
+    assert "make env" in note
+    assert digest(db) == before
+    with Gradebook(f"sqlite:///{db}") as gradebook, pytest.raises(MissingEntry):
+        gradebook.find_submission(ASSIGNMENT, "ada")
