@@ -77,18 +77,27 @@ lab: env
 	@$(BIN)/python grader/lab.py $(if $(PORT),--port $(PORT),)
 
 # Tests and benchmarks ------------------------------------------------------------------------------------------
-test: test-unit test-browser
+# Everything in one session, so the browser tests (mostly waiting for pages) overlap with the rest. pytest-xdist
+# queues two modules on each worker and would start with the modules that have the most tests: instead the four
+# longest modules go first, each followed by a quick one (which waits behind it), then the rest in order.
+SLOW_TESTS := tests/test_grading_workflow.py tests/test_nbgrader_autograde.py tests/browser/test_source_notebooks.py \
+              tests/browser/test_formgrader.py \
+              tests/test_environment.py tests/test_data.py tests/test_student_package.py tests/test_stability.py \
+              tests/browser/test_student_pages.py tests/test_notebooks.py
+XDIST      = -n $(TEST_JOBS) --dist loadfile --no-loadscope-reorder
+test: env system-packages
+	$(BIN)/python -m pytest $(XDIST) $(PYTEST_ARGS) $(SLOW_TESTS) tests
 
 # Four pytest workers on any number of cores: much of the suite waits (kernels starting, cell time limits, servers),
 # and a test module stays on one worker (--dist loadfile), so each module's fixtures are built once.
 TEST_JOBS ?= 4
 test-unit: env system-packages
-	$(BIN)/python -m pytest --ignore=tests/browser -n $(TEST_JOBS) --dist loadfile $(PYTEST_ARGS)
+	$(BIN)/python -m pytest --ignore=tests/browser $(XDIST) $(PYTEST_ARGS) $(filter-out tests/browser/%,$(SLOW_TESTS)) tests
 
 # JupyterLab and the formgrader in headless Chromium (Debian's), driven by Playwright; screenshots and server logs
 # land in artifacts/browser/.
 test-browser: env system-packages
-	$(BIN)/python -m pytest tests/browser $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(XDIST) $(PYTEST_ARGS) tests/browser
 
 bench: env
 	$(BIN)/python tests/benchmarks/bench_reference.py $(BENCH_ARGS)
@@ -109,7 +118,8 @@ autograde: env system-packages
 	  $(if $(STUDENT),--student $(STUDENT),) $(if $(JOBS),--jobs $(JOBS),)
 
 feedback: env
-	$(BIN)/python grader/instructor.py feedback $(if $(ASSIGNMENT),--assignment $(ASSIGNMENT),)
+	$(BIN)/python grader/instructor.py feedback $(if $(ASSIGNMENT),--assignment $(ASSIGNMENT),) \
+	  $(if $(JOBS),--jobs $(JOBS),)
 
 grades: env
 	$(BIN)/python grader/instructor.py grades

@@ -18,7 +18,7 @@ import copy
 import csv
 import html
 import io
-import json
+import os
 import re
 import shutil
 import sys
@@ -30,8 +30,6 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import course  # noqa: E402
-
-import os  # noqa: E402
 
 ROOT = course.ROOT
 DIST = Path(os.environ.get("FFNN_DIST", ROOT / "dist"))
@@ -270,11 +268,25 @@ def _feedback_preprocessors():
     return [GetGrades, ClearHiddenTests, ShortTracebacks, CSSHTMLHeaderPreprocessor]
 
 
-def feedback(options) -> int:
+def _feedback_config():
     config = course.load_config()
     config["GenerateFeedback"]["preprocessors"] = _feedback_preprocessors()
     config["ClearHiddenTests"]["enforce_metadata"] = False
-    grader = api(config)
+    return config
+
+
+def _feedback_for(pairs):
+    """nbgrader's generate_feedback for some (assignment, student) pairs, in this process: [(pair, error or None)]."""
+    grader = api(_feedback_config())
+    done = []
+    for assignment, student in pairs:
+        result = grader.generate_feedback(assignment, student, force=True)
+        done.append(((assignment, student), None if result["success"] else (result.get("error") or "")[-500:]))
+    return done
+
+
+def feedback(options) -> int:
+    config = _feedback_config()
     autograded = _path(config, "autograded_directory")
     pairs = sorted((a.name, s.name) for s in autograded.iterdir() if s.is_dir() for a in s.iterdir()
                    if a.is_dir() and (not options.assignment or a.name == options.assignment)) \
@@ -282,12 +294,20 @@ def feedback(options) -> int:
     if not pairs:
         print(f"feedback: nothing autograded in {autograded} (run `make autograde` first).")
         return 1
+    # one share of the submissions per core: each page is an nbconvert export of its own
+    jobs = max(1, min(options.jobs or os.cpu_count() or 1, len(pairs)))
+    shares = [pairs[i::jobs] for i in range(jobs)]
+    if jobs == 1:
+        done = _feedback_for(pairs)
+    else:
+        import concurrent.futures
+        with concurrent.futures.ProcessPoolExecutor(jobs) as pool:
+            done = [item for share in pool.map(_feedback_for, shares) for item in share]
     status = 0
-    for assignment, student in pairs:
-        result = grader.generate_feedback(assignment, student, force=True)
-        status |= not result["success"]
-        if not result["success"]:
-            print(f"feedback: {student} {assignment} FAILED: {(result.get('error') or '')[-500:]}", file=sys.stderr)
+    for (assignment, student), error in sorted(done):
+        if error is not None:
+            status = 1
+            print(f"feedback: {student} {assignment} FAILED: {error}", file=sys.stderr)
     print(f"feedback: {len(pairs)} submission(s) -> {_path(config, 'feedback_directory')}")
     return status
 
@@ -578,6 +598,7 @@ def main(argv=None) -> int:
     collect_parser.add_argument("assignments", nargs="*", default=course.ASSIGNMENTS)
     feedback_parser = commands.add_parser("feedback")
     feedback_parser.add_argument("--assignment", default=None)
+    feedback_parser.add_argument("--jobs", type=int, default=None, help="parallel processes (default: all cores)")
     commands.add_parser("grades")
     roster_parser = commands.add_parser("roster")
     roster_parser.add_argument("csv")

@@ -71,13 +71,14 @@ def graded(tmp_path_factory):
     env = {"FFNN_SUBMITTED": str(submitted), "FFNN_AUTOGRADED": str(base / "autograded"),
            "FFNN_FEEDBACK": str(base / "feedback"), "FFNN_GRADEBOOK_URL": f"sqlite:///{db}",
            "FFNN_GRADES": str(base / "grades")}
-    first = run([str(ROOT / "grader" / "autograde.py"), "--jobs", "2", "--cell-timeout", "10",
+    # four workers on any machine: several submissions mostly wait (a hung cell, a dead kernel's restart)
+    first = run([str(ROOT / "grader" / "autograde.py"), "--jobs", "4", "--cell-timeout", "20",
                  "--notebook-timeout", "240"], env)
     scores_first = gradebook_scores(f"sqlite:///{db}")
     subset = base / "submitted-again"
     for student in SECOND_RUN:
         shutil.copytree(submitted / student, subset / student)
-    second = run([str(ROOT / "grader" / "autograde.py"), "--jobs", "2", "--cell-timeout", "10",
+    second = run([str(ROOT / "grader" / "autograde.py"), "--jobs", "2", "--cell-timeout", "20",
                   "--notebook-timeout", "240"], {**env, "FFNN_SUBMITTED": str(subset), "FFNN_GRADER_FAULT": FAULTS},
                  check=False)
     package_after = package_digest()

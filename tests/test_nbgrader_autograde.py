@@ -55,10 +55,14 @@ def categorical_cross_entropy_seed(A, Y):
 }
 
 
-def _with_answer(source_path, grade_id, code, destination):
-    nb = nbformat.read(source_path, as_version=4)
-    cell = next(c for c in nb.cells if nbgrader_meta(c).get("grade_id") == grade_id)
-    cell.source = code.strip()
+def _submit(nb, destination, answer=None):
+    """Write a submission: ``nb`` without its closing demonstrations (nothing graded depends on them; the full
+    solution is graded in full), with ``answer`` = (grade_id, code) put in when given."""
+    import corpus
+    nb = corpus.without_closing_demonstrations(nb)
+    if answer is not None:
+        grade_id, code = answer
+        next(c for c in nb.cells if nbgrader_meta(c).get("grade_id") == grade_id).source = code.strip()
     destination.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, destination)
 
@@ -100,15 +104,16 @@ def autograded(tmp_path_factory):
                    "FFNN_FEEDBACK": str(root / "feedback"), "FFNN_GRADEBOOK_URL": f"sqlite:///{root}/gradebook.db"}
             submitted = root / "submitted"
             if assignment == corpus.ASSIGNMENT:  # its full, blank and mistaken versions are in make autograde's corpus
-                hostile = corpus.build(submitted, gradebook_path=str(root / "gradebook.db"), only=HOSTILE)
+                hostile = corpus.build(submitted, gradebook_path=str(root / "gradebook.db"), only=HOSTILE,
+                                       light=True)
             else:
-                for student, path in (("full", course.source_notebook(assignment)),
-                                      ("blank", course.release_notebook(assignment))):
-                    (submitted / student / assignment).mkdir(parents=True)
-                    shutil.copy(path, submitted / student / assignment / f"{assignment}.ipynb")
+                (submitted / "full" / assignment).mkdir(parents=True)
+                shutil.copy(course.source_notebook(assignment), submitted / "full" / assignment)
+                source = nbformat.read(course.source_notebook(assignment), as_version=4)
+                _submit(nbformat.read(course.release_notebook(assignment), as_version=4),
+                        submitted / "blank" / assignment / f"{assignment}.ipynb")
                 answer, code, _, _ = MISTAKES[assignment]
-                _with_answer(course.source_notebook(assignment), answer, code,
-                             submitted / "mistake" / assignment / f"{assignment}.ipynb")
+                _submit(source, submitted / "mistake" / assignment / f"{assignment}.ipynb", (answer, code))
             script = (f"{sys.executable} -m nbgrader generate_assignment {assignment} --force && "
                       f"{sys.executable} -m nbgrader autograde {assignment} --force")
             running[assignment] = subprocess.Popen(["bash", "-c", script], cwd=ROOT, env=env, text=True,

@@ -145,9 +145,4 @@ def test_student_version_fails_every_graded_test_and_nothing_before(assignment, 
         assert cell.source.split("\n", 1)[0] in failed
     for cell in results["failed"]:
         assert "replace `raise NotImplementedError()` with your code" in cell["error"], cell["error"][-600:]
-    # run it as a student would: nothing fails before the first answer cell
-    run = course.execute_allowing_errors(student)
-    first_answer = next(i for i, c in enumerate(run.cells) if nbgrader_meta(c).get("solution"))
-    for cell in run.cells[:first_answer]:
-        errors = [o for o in cell.get("outputs", []) if o.output_type == "error" or o.get("name") == "stderr"]
-        assert not errors, (nbgrader_meta(cell).get("grade_id"), errors)
+    # that nothing fails before the first answer cell when a student runs it: tests/browser (Run All in JupyterLab)
