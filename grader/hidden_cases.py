@@ -21,6 +21,7 @@ import course
 
 SECRET = course.ROOT / "grader" / ".grading-secret"
 HIDDEN_CALL = re.compile(r"hidden_tests\(\s*[\"'](\w+)[\"']\s*,\s*(\w+)")
+HIDDEN_PREDICTION = re.compile(r"hidden_prediction\(\s*[\"'](\w+)[\"']\s*,\s*[\"'](\w+)[\"']")
 RECORD_LIMIT = 16 * 1024 * 1024  # bytes of one kernel record the grader reads at most
 
 
@@ -30,17 +31,23 @@ def source_notebooks(assignment) -> list[Path]:
 
 def hidden_functions(assignment, notebook=None) -> dict:
     """{grade_id: (suite, function)} of every test cell with hidden tests in the assignment's source notebooks
-    (or in the one named ``notebook``)."""
+    (or in the one named ``notebook``); a prediction's "function" is ``prediction.<name>``."""
     import nbformat
+    from ffnn.predictions import PREFIX
     found = {}
     for path in source_notebooks(assignment):
         if notebook is not None and path.stem != notebook:
             continue
         for cell in nbformat.read(path, as_version=4).cells:
             meta = cell.metadata.get("nbgrader", {})
-            match = HIDDEN_CALL.search(cell.source) if meta.get("grade") else None
+            if not meta.get("grade"):
+                continue
+            match = HIDDEN_CALL.search(cell.source)
+            prediction = HIDDEN_PREDICTION.search(cell.source)
             if match:
                 found[meta["grade_id"]] = (match.group(1), match.group(2))
+            elif prediction:  # a predict-then-run question: judged from the recorded value, no cases
+                found[meta["grade_id"]] = (prediction.group(1), PREFIX + prediction.group(2))
     return found
 
 
@@ -77,10 +84,12 @@ def draw(assignment, student, folder: Path, notebook=None) -> dict:
     """Draw this submission's hidden cases: the inputs go to ``folder/cases.json`` (world-readable: the sandboxed
     kernel reads them) and ``folder/outputs/`` is made for the kernel's records; returns the answers, which stay
     in this process."""
+    from ffnn.predictions import PREFIX
     from ffnn.reference.hidden import build, split
     by_suite = {}
     for suite, name in hidden_functions(assignment, notebook).values():
-        by_suite.setdefault(suite, []).append(name)
+        if not name.startswith(PREFIX):
+            by_suite.setdefault(suite, []).append(name)
     seed = job_seed(assignment, student)
     inputs, answers = {}, {}
     for suite, names in by_suite.items():
@@ -121,14 +130,19 @@ def verdicts(assignment, notebook, answers_by_suite, outputs_dir: Path, sources)
     """{grade_id: [passed, feedback]} for every test cell of ``notebook`` with hidden tests, judged here from the
     kernel's records."""
     from ffnn.grading import output_path
+    from ffnn.predictions import PREFIX
     from ffnn.reference.hidden import verdict
+    from ffnn.reference.predictions import verdict as prediction_verdict
     found = {}
     graded = hidden_functions(assignment, notebook)
     names = {name for _, name in graded.values()}
     for grade_id, (suite, name) in graded.items():
         record = read_record(output_path(outputs_dir, suite, name))
         try:
-            passed, feedback = verdict(answers_by_suite[suite], name, record, sources, names - {name})
+            if name.startswith(PREFIX):
+                passed, feedback = prediction_verdict(suite, name[len(PREFIX):], record)
+            else:
+                passed, feedback = verdict(answers_by_suite[suite], name, record, sources, names - {name})
         except Exception as error:  # noqa: BLE001 - a malformed record fails its own cell, nothing else
             passed, feedback = False, f"{name}: the hidden tests' record could not be read ({type(error).__name__})."
         found[grade_id] = [bool(passed), feedback]

@@ -2,6 +2,7 @@
 
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -9,6 +10,7 @@ import pytest
 from ffnn.check import AnswerError, Checker, assert_close, compare
 from ffnn.reference import two_layer
 from ffnn.reference.fixtures import SUITES, reference_function
+from ffnn.reference.grading import grade
 from ffnn.reference.mistakes import CATALOGUE
 
 CASES = [(suite, function, mistake)
@@ -52,7 +54,7 @@ def test_unanswered_stub_says_what_to_do(checkers):
 
 
 def test_success_prints_one_line(checkers, capsys):
-    checkers["activations"](reference_function("activations", "relu"), "relu")
+    checkers["deep"](reference_function("deep", "relu"), "relu")
     assert capsys.readouterr().out.strip() == "relu: all 2 checks passed."
 
 
@@ -109,7 +111,7 @@ ALTERNATIVES = [("two_layer", "backward_propagation", backward_with_tanh_of_Z),
                 ("activations", "tanh_backward", tanh_backward_via_identity),
                 ("activations", "softmax", softmax_via_logsumexp),
                 ("activations", "softmax_backward", softmax_backward_by_columns_einsum),
-                ("activations", "relu", relu_with_where),
+                ("deep", "relu", relu_with_where),
                 ("costs", "binary_cross_entropy_from_logits", binary_from_logits_by_cases)]
 
 
@@ -199,3 +201,52 @@ def test_unknown_suite_and_function():
         Checker("no_such_notebook")
     with pytest.raises(KeyError, match="has no cases for 'nope'"):
         Checker("costs")(lambda A, Y: 0.0, "nope")
+
+
+def test_a_failed_check_shows_its_message_not_the_checkers_traceback(tmp_path):
+    """In a real kernel (what the lab and Validate show), a wrong answer's error output is the checker's message:
+    the named mistake, and no frame of ffnn/check.py."""
+    import nbformat
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "grader"))
+    import course
+
+    notebook = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell("import numpy as np\nfrom ffnn.check import Checker\ncheck = Checker('two_layer')"),
+        nbformat.v4.new_code_cell("def compute_cost(A2, Y):\n"
+                                  "    return float(-np.sum(Y * np.log(A2) + (1 - Y) * np.log(1 - A2)))"),
+        nbformat.v4.new_code_cell("assert check(compute_cost)")])
+    path = tmp_path / "wrong.ipynb"
+    nbformat.write(notebook, path)
+    ran = course.execute_allowing_errors(path, timeout=120)
+    (error,) = [output for output in ran.cells[2].outputs if output.output_type == "error"]
+    shown = "\n".join(error.traceback)
+    assert shown.startswith("AnswerError: compute_cost: wrong result in case 1 of 2"), shown
+    assert "Likely mistake" in shown and "AVERAGE over the m examples" in shown, shown
+    assert "check.py" not in shown and "Traceback" not in shown, shown
+
+
+def compute_cost_by_example(A2, Y):
+    """Correct numbers, but a Python loop over the m examples."""
+    total = 0.0
+    for j in range(Y.shape[1]):
+        total -= Y[0, j] * np.log(A2[0, j]) + (1 - Y[0, j]) * np.log(1 - A2[0, j])
+    return float(total / Y.shape[1])
+
+
+def test_the_visible_check_fails_a_loop_over_examples_as_the_grader_does(checkers):
+    """What Validate says agrees with the grader: correct numbers from a loop over examples are not 'all passed'."""
+    with pytest.raises(AnswerError, match="compute_cost is not vectorized over the examples: it ran"):
+        checkers["two_layer"](compute_cost_by_example, "compute_cost", verbose=False)
+    with pytest.raises(AnswerError, match="not vectorized"):
+        grade("two_layer", compute_cost_by_example, "compute_cost", seed=1)
+
+
+def test_the_visible_check_reads_the_code_for_loops_in_disguise(checkers, tmp_path):
+    source = tmp_path / "answer.py"
+    source.write_text("import numpy as np\n\ndef relu(Z):\n    return np.vectorize(np.maximum)(Z, 0.0)\n")
+    namespace = {}
+    exec(compile(source.read_text(), str(source), "exec"), namespace)
+    with pytest.raises(AnswerError, match="np.vectorize"):
+        checkers["deep"](namespace["relu"], "relu", verbose=False)
+

@@ -44,18 +44,18 @@ def relu_by_delegation(Z):
 
 
 def test_own_vectorized_code_passes():
-    assert grade("activations", relu, seed=3)
+    assert grade("deep", relu, seed=3)
 
 
 def test_loop_over_examples_is_caught():
     relu_by_columns.__name__ = "relu"
     with pytest.raises(AnswerError, match="not vectorized over the examples"):
-        grade("activations", relu_by_columns, "relu", seed=3)
+        grade("deep", relu_by_columns, "relu", seed=3)
 
 
 def test_calling_the_reference_is_caught():
     with pytest.raises(AnswerError, match=r"calls the reference implementation \(relu\)"):
-        grade("activations", relu_by_delegation, "relu", seed=3)
+        grade("deep", relu_by_delegation, "relu", seed=3)
 
 
 def test_line_counting_sees_loops_but_not_library_code():
@@ -70,7 +70,7 @@ def test_stub_gets_the_stub_message():
         raise NotImplementedError()
 
     with pytest.raises(AnswerError, match=r"replace `raise NotImplementedError\(\)`"):
-        grade("activations", sigmoid, seed=0)
+        grade("deep", sigmoid, seed=0)
 
 
 # Collaborators: a mistake in one function costs that function's points only ---------------------------------------

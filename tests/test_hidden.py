@@ -50,23 +50,23 @@ def test_cases_for_the_kernel_hold_no_answers():
 
 
 def test_correct_answer_passes(sandboxed):
-    assert sandboxed("activations", ["relu"], relu, "relu") == (True, "")
+    assert sandboxed("deep", ["relu"], relu, "relu") == (True, "")
 
 
 def test_wrong_answer_fails_with_feedback(sandboxed):
-    passed, message = sandboxed("activations", ["relu"], relu_wrong_at_zero, "relu")
+    passed, message = sandboxed("deep", ["relu"], relu_wrong_at_zero, "relu")
     assert not passed and "relu: wrong result" in message
 
 
 def test_loop_over_examples_fails(sandboxed):
-    passed, message = sandboxed("activations", ["relu"], relu_loop, "relu")
+    passed, message = sandboxed("deep", ["relu"], relu_loop, "relu")
     assert not passed and "not vectorized" in message
 
 
 def test_stub_fails_with_the_stub_message(sandboxed):
     def relu(Z):
         raise NotImplementedError()
-    passed, message = sandboxed("activations", ["relu"], relu, "relu")
+    passed, message = sandboxed("deep", ["relu"], relu, "relu")
     assert not passed and "replace `raise NotImplementedError()`" in message
 
 
@@ -78,7 +78,7 @@ def _sabotage(kernel):
 
 
 def test_monkeypatching_the_checker_cannot_pass_a_wrong_answer(sandboxed):
-    passed, message = sandboxed("activations", ["relu"], relu_wrong_at_zero, "relu", sabotage=_sabotage)
+    passed, message = sandboxed("deep", ["relu"], relu_wrong_at_zero, "relu", sabotage=_sabotage)
     assert not passed and "relu: wrong result" in message
 
 
@@ -99,7 +99,7 @@ def two_layer_predict(parameters, X):
 
 
 def test_a_missing_record_fails():
-    _, answers = hidden.split(hidden.build("activations", ["relu"], seed=1))
+    _, answers = hidden.split(hidden.build("deep", ["relu"], seed=1))
     passed, message = hidden.verdict(answers, "relu", None)
     assert not passed and "did not record" in message
 
@@ -111,10 +111,10 @@ def test_same_seed_same_cases():
 
 def test_outside_the_grader_the_reference_judges_in_the_kernel(monkeypatch):
     monkeypatch.delenv("FFNN_HIDDEN_CASES", raising=False)
-    assert grading.hidden_tests("activations", relu)
+    assert grading.hidden_tests("deep", relu)
     from ffnn.check import AnswerError
     with pytest.raises(AnswerError):
-        grading.hidden_tests("activations", relu_wrong_at_zero, "relu")
+        grading.hidden_tests("deep", relu_wrong_at_zero, "relu")
     assert reference_relu is not None and two_layer is not None
 
 

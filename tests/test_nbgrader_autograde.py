@@ -55,6 +55,15 @@ def categorical_cross_entropy_seed(A, Y):
 }
 
 
+#: A wrong prediction whose author also replaced the visible check (notebook 2): the grader's verdict, made outside
+#: the kernel, still fails it, and only it.
+PATCHED_PREDICTION = ("02_l_layer_network", "answer_predict_parameter_count", '''
+import ffnn.predictions
+ffnn.predictions.check_prediction = check_prediction = lambda *args, **kwargs: True
+predicted_parameter_count = 64 * 32 + 32 * 16 + 16 * 8 + 8   # forgets the biases
+''', "test_predict_parameter_count")
+
+
 def _submit(nb, destination, answer=None):
     """Write a submission: ``nb`` without its closing demonstrations (nothing graded depends on them; the full
     solution is graded in full), with ``answer`` = (grade_id, code) put in when given."""
@@ -114,6 +123,9 @@ def autograded(tmp_path_factory):
                         submitted / "blank" / assignment / f"{assignment}.ipynb")
                 answer, code, _, _ = MISTAKES[assignment]
                 _submit(source, submitted / "mistake" / assignment / f"{assignment}.ipynb", (answer, code))
+                if assignment == PATCHED_PREDICTION[0]:
+                    _submit(source, submitted / "patched-prediction" / assignment / f"{assignment}.ipynb",
+                            PATCHED_PREDICTION[1:3])
             script = (f"{sys.executable} -m nbgrader generate_assignment {assignment} --force && "
                       f"{sys.executable} -m nbgrader autograde {assignment} --force")
             running[assignment] = subprocess.Popen(["bash", "-c", script], cwd=ROOT, env=env, text=True,
@@ -160,6 +172,19 @@ def test_autograde_one_mistake_loses_exactly_its_cell(assignment, autograded):
     graded = nbformat.read(root / "autograded" / "mistake" / assignment / f"{assignment}.ipynb", as_version=4)
     cell = next(c for c in graded.cells if nbgrader_meta(c).get("grade_id") == test_cell)
     assert message in json.dumps(cell.outputs), "the feedback does not name the mistake"
+
+
+def test_a_wrong_prediction_fails_even_with_the_visible_check_replaced(autograded):
+    scores, roots = autograded[:2]
+    assignment, _, _, test_cell = PATCHED_PREDICTION
+    cells = scores[assignment, "patched-prediction"]
+    lost = {name for name, (score, maximum) in cells.items() if score < maximum}
+    assert lost == {test_cell}, lost
+    graded = nbformat.read(roots[assignment] / "autograded" / "patched-prediction" / assignment / f"{assignment}.ipynb",
+                           as_version=4)
+    cell = next(c for c in graded.cells if nbgrader_meta(c).get("grade_id") == test_cell)
+    shown = json.dumps(cell.outputs)
+    assert "Think again" in shown and "2753" not in shown, shown
 
 
 @pytest.mark.parametrize("student", HOSTILE)

@@ -60,7 +60,10 @@ def test_source_notebook_follows_the_conventions(assignment):
                        for node in tree.body), f"{meta['grade_id']}: a bare expression would count as partial credit"
         assert "### BEGIN HIDDEN TESTS" in cell.source, f"{meta['grade_id']} has no hidden tests"
         hidden = cell.source.split("### BEGIN HIDDEN TESTS")[1]
-        assert "assert hidden_tests(" in hidden, f"{meta['grade_id']}: hidden tests go through ffnn.grading"
+        assert "assert hidden_tests(" in hidden or "assert hidden_prediction(" in hidden, \
+            f"{meta['grade_id']}: hidden tests go through ffnn.grading or ffnn.predictions"
+    predictions = [c for c in tests if "assert hidden_prediction(" in c.source]
+    assert len(predictions) >= 2, f"{assignment}: {len(predictions)} predict-then-run questions, at least 2 wanted"
     for cell in nb.cells:
         if cell.cell_type != "code":
             continue
@@ -145,4 +148,5 @@ def test_student_version_fails_every_graded_test_and_nothing_before(assignment, 
         assert cell.source.split("\n", 1)[0] in failed
     for cell in results["failed"]:
         assert "replace `raise NotImplementedError()` with your code" in cell["error"], cell["error"][-600:]
+        assert "check.py" not in cell["error"] and "Traceback" not in cell["error"], cell["error"][-600:]
     # that nothing fails before the first answer cell when a student runs it: tests/browser (Run All in JupyterLab)

@@ -24,6 +24,7 @@ import json
 import numbers
 import os
 import sys
+import textwrap
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,14 +33,20 @@ import numpy as np
 
 __all__ = ["AnswerError", "Report", "Outcome", "run_case", "compare", "assert_close", "Checker", "encode", "decode", "FIXTURES",
            "TEST_FUNCTIONS", "count_user_lines", "assert_vectorized", "calls_into", "assert_independent",
-           "replaced_globals", "static_vectorization_problems"]
+           "replaced_globals", "static_vectorization_problems", "VECTORIZATION_SIZES", "loop_message"]
 
 FIXTURES = Path(__file__).with_name("fixtures")
 RTOL, ATOL = 1e-6, 1e-9
 
 
 class AnswerError(AssertionError):
-    """A student's answer differs from the expected one; the message says how."""
+    """A student's answer differs from the expected one; the message says how.
+
+    IPython (the lab, and the kernel behind nbgrader's Validate) shows what ``_render_traceback_`` returns instead
+    of a traceback: the message is about the student's code, and the checker's own frames would bury it."""
+
+    def _render_traceback_(self):
+        return f"{type(self).__name__}: {self}".splitlines()
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -415,15 +422,49 @@ class Checker:
         When the function calls other graded functions of the notebook (its "collaborators", e.g. nn_model
         calls forward_propagation), those are replaced during the check by stand-ins that replay the reference's
         recorded answers, so a mistake in a collaborator is reported by the collaborator's own test, not here.
+        A function of the examples must then also be vectorized, judged as the grader judges it.
         """
         __tracebackhide__ = True  # IPython shows the student the failing assert, not the checker's insides
         name = name or getattr(function, "__name__", None)
         cases = self.cases(name)
         for number, case in enumerate(cases, start=1):
             self.judge(name, number, case, run_case(function, name, self.spec(name), case))
+        self.check_vectorized(function, name)
         if verbose:
             print(f"{name}: all {len(cases)} checks passed." if len(cases) > 1 else f"{name}: the check passed.")
         return True
+
+    def check_vectorized(self, function, name):
+        """Raise AnswerError unless ``function`` runs as many Python lines for many examples as for few, and its
+        code has no loop in disguise: the grader's own vectorization verdict, on the stored inputs of
+        ``VECTORIZATION_SIZES`` examples (collaborators replaced by ffnn.standins, as the grader does)."""
+        __tracebackhide__ = True
+        runs = self.spec(name).get("vectorization")
+        if not runs:
+            return
+        from .standins import standins_for
+        spec = self.spec(name)
+        stand_ins = standins_for(self.suite, spec.get("standins") or list(spec.get("collaborators", {})))
+        lines = []
+        for run in runs:
+            with warnings.catch_warnings(), np.errstate(all="ignore"), replaced_globals(function, stand_ins):
+                warnings.simplefilter("ignore")
+                try:
+                    lines.append(count_user_lines(function, **decode(run["args"]))[1])
+                except Exception as error:  # noqa: BLE001 - a student's error becomes feedback
+                    raise AnswerError(f"{name} raised {_error_signature(error)} on {run['m']} examples, after "
+                                      f"passing the cases above: does it assume a number of examples or a shape "
+                                      f"that the cases happened to have?") from None
+        message = loop_message(name, lines)
+        if not message:
+            try:
+                source = textwrap.dedent(inspect.getsource(function))
+            except (OSError, TypeError):  # no source to read (a function built at run time)
+                source = None
+            problems = static_vectorization_problems([source], name, defined_as=function.__name__) if source else []
+            message = problems[0] if problems else ""
+        if message:
+            raise AnswerError(message)
 
     def spec(self, name):
         """The stored description of one function: its outputs' names, collaborators and cases."""
@@ -620,7 +661,22 @@ def count_user_lines(function, *args, **kwargs):
     return result, count
 
 
-def assert_vectorized(function, make_args, sizes=(8, 64), name=None):
+#: The numbers of examples every vectorization check compares: the visible checker's, the hidden tests' and the
+#: grader's, so that what a student is told in the lab is what the grader decides.
+VECTORIZATION_SIZES = (8, 64)
+
+
+def loop_message(name, lines, sizes=VECTORIZATION_SIZES) -> str:
+    """The feedback when the Python lines run for ``sizes[0]`` and ``sizes[1]`` examples grow with m; else ''."""
+    (small, large), (few, many) = sizes, lines
+    if many - few <= (large - small) // 2:
+        return ""
+    return (f"{name} is not vectorized over the examples: it ran {few} lines of Python for m = {small} examples "
+            f"and {many} for m = {large}, so it loops over the columns. Work on whole matrices instead (one matrix "
+            f"product per layer, np.sum(..., axis=1, keepdims=True), element-wise operations).")
+
+
+def assert_vectorized(function, make_args, sizes=VECTORIZATION_SIZES, name=None):
     """Raise AnswerError when ``function`` runs more Python lines for more examples (a loop over examples).
 
     make_args(m) returns the keyword arguments for m examples (all other sizes fixed). Loops over layers or
@@ -633,11 +689,9 @@ def assert_vectorized(function, make_args, sizes=(8, 64), name=None):
             warnings.simplefilter("ignore")
             _, lines = count_user_lines(function, **make_args(m))
         counts.append(lines)
-    if counts[1] - counts[0] > (sizes[1] - sizes[0]) // 2:
-        raise AnswerError(
-            f"{name} is not vectorized over the examples: it ran {counts[0]} lines of Python for m = {sizes[0]} "
-            f"examples and {counts[1]} for m = {sizes[1]}, so it loops over the columns. Work on whole matrices "
-            f"instead (one matrix product per layer, np.sum(..., axis=1, keepdims=True), element-wise operations).")
+    message = loop_message(name, counts, sizes)
+    if message:
+        raise AnswerError(message)
     return True
 
 

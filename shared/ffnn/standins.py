@@ -60,7 +60,9 @@ def _like(rng, mapping, prefix=""):
 # Notebook 1 --------------------------------------------------------------------------------------------------------
 
 def layer_sizes(X, Y, n_h):
-    return X.shape[0], int(n_h), Y.shape[0]
+    # not the true sizes (each is 1 to 3 too large): a stand-in must not be an answer (tests/test_no_leaks.py)
+    extra = _rng("layer_sizes", X, Y, n_h).integers(1, 4, 3)
+    return X.shape[0] + int(extra[0]), int(n_h) + int(extra[1]), Y.shape[0] + int(extra[2])
 
 
 def initialize_parameters(n_x, n_h, n_y, seed=0):
@@ -98,6 +100,22 @@ def initialize_parameters_deep(layer_dims, seed=0, scale="he"):
         parameters[f"W{l}"] = rng.standard_normal((layer_dims[l], layer_dims[l - 1]))
         parameters[f"b{l}"] = rng.standard_normal((layer_dims[l], 1))
     return parameters
+
+
+def relu(Z):
+    return np.abs(_rng("relu", Z).standard_normal(np.shape(Z)))
+
+
+def sigmoid(Z):
+    return _probabilities(_rng("sigmoid", Z), np.shape(Z))
+
+
+def relu_backward(dA, Z):
+    return _rng("relu_backward", dA, Z).standard_normal(np.shape(dA))
+
+
+def sigmoid_backward(dA, A):
+    return _rng("sigmoid_backward", dA, A).standard_normal(np.shape(dA))
 
 
 def linear_forward(A_prev, W, b):
@@ -155,7 +173,8 @@ _compute_cost_deep.__name__ = "compute_cost"
 STANDINS = {
     "two_layer": {f.__name__: f for f in (layer_sizes, initialize_parameters, forward_propagation, compute_cost,
                                           backward_propagation, update_parameters)},
-    "deep": {f.__name__: f for f in (initialize_parameters_deep, linear_forward, linear_activation_forward,
+    "deep": {f.__name__: f for f in (initialize_parameters_deep, relu, sigmoid, relu_backward, sigmoid_backward,
+                                     linear_forward, linear_activation_forward,
                                      L_model_forward, _compute_cost_deep, linear_backward, linear_activation_backward,
                                      L_model_backward, update_parameters)},
 }

@@ -15,7 +15,8 @@ import numpy as np
 from ..validation import check_array, check_shapes, require_choice, validated
 
 __all__ = ["relu", "relu_backward", "sigmoid", "sigmoid_backward", "tanh", "tanh_backward", "softmax",
-           "softmax_backward", "softmax_jacobian", "Activation", "ACTIVATIONS", "get_activation"]
+           "softmax_backward", "softmax_jacobian", "sigmoid_graph_backward", "tanh_graph_backward", "Activation",
+           "ACTIVATIONS", "get_activation"]
 
 
 # ReLU ----------------------------------------------------------------------------------------------------------
@@ -133,6 +134,51 @@ def softmax_jacobian(a):
     if a.ndim != 1:
         check_shapes("softmax_jacobian", {"a": a}, {"a": ("n", 1)})
     return np.diag(a) - np.outer(a, a)
+
+
+# Computation graphs (notebook 3) -----------------------------------------------------------------------------
+
+@validated(finite=("Z",), Z=("n", "m"))
+def sigmoid_graph_backward(Z):
+    """The sigmoid's computation graph walked backwards, entry by entry (the activation notes):
+    u0 = z, u1 = -u0, u2 = exp(u1), u3 = 1 + u2, u4 = 1 / u3 = a.
+
+    Z : ndarray, shape (n[l], m), with |Z| small enough for exp(-Z) to stay finite.
+    Returns a dict ``{"u0": ∂a/∂u0, ..., "u4": ∂a/∂u4}`` of arrays shaped like Z; ``"u0"`` is sigma'(Z).
+    """
+    u1 = -Z
+    u2 = np.exp(u1)
+    u3 = 1.0 + u2
+    bars = {"u4": np.ones_like(Z, dtype=float)}
+    bars["u3"] = bars["u4"] * (-1.0 / u3 ** 2)
+    bars["u2"] = bars["u3"] * 1.0
+    bars["u1"] = bars["u2"] * u2
+    bars["u0"] = bars["u1"] * -1.0
+    return {f"u{k}": bars[f"u{k}"] for k in range(5)}
+
+
+@validated(finite=("Z",), Z=("n", "m"))
+def tanh_graph_backward(Z):
+    """tanh's computation graph walked backwards, entry by entry (the activation notes): u0 = z, u1 = -u0,
+    u2 = exp(u0), u3 = exp(u1), u4 = u2 - u3, u5 = u2 + u3, u6 = 1 / u5, u7 = u4 u6 = a.
+
+    u0, u2 and u3 feed two nodes each: their derivatives add the contributions of both paths.
+    Z : ndarray, shape (n[l], m), with |Z| small enough for exp(±Z) to stay finite.
+    Returns a dict ``{"u0": ∂a/∂u0, ..., "u7": ∂a/∂u7}`` of arrays shaped like Z; ``"u0"`` is tanh'(Z).
+    """
+    u1 = -Z
+    u2, u3 = np.exp(Z), np.exp(u1)
+    u4, u5 = u2 - u3, u2 + u3
+    u6 = 1.0 / u5
+    bars = {"u7": np.ones_like(Z, dtype=float)}
+    bars["u6"] = bars["u7"] * u4
+    bars["u5"] = bars["u6"] * (-1.0 / u5 ** 2)
+    bars["u4"] = bars["u7"] * u6
+    bars["u3"] = bars["u4"] * -1.0 + bars["u5"] * 1.0
+    bars["u2"] = bars["u4"] * 1.0 + bars["u5"] * 1.0
+    bars["u1"] = bars["u3"] * u3
+    bars["u0"] = bars["u1"] * -1.0 + bars["u2"] * u2
+    return {f"u{k}": bars[f"u{k}"] for k in range(8)}
 
 
 # The table -----------------------------------------------------------------------------------------------------

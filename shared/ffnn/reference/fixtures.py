@@ -21,12 +21,13 @@ import inspect
 import json
 import sys
 import warnings
+import zlib
 from pathlib import Path
 
 import numpy as np
 
 from .. import data
-from ..check import FIXTURES, TEST_FUNCTIONS, compare, encode
+from ..check import FIXTURES, TEST_FUNCTIONS, VECTORIZATION_SIZES, compare, encode
 from ..metrics import one_hot
 from ..recorded import differences
 from . import activations, costs, deep, gradcheck, two_layer
@@ -118,6 +119,9 @@ def _deep_cases():
     _, cache_sigmoid = deep.linear_activation_forward(A_prev, W, b, "sigmoid")
     Xf, Yf = data.flower(m=12, seed=4)
     grads1 = {f"d{k}": _normal(v.shape, 40 + i) for i, (k, v) in enumerate(p1.items())}
+    Z_zeros = _normal((3, 5), 51)
+    Z_zeros[0, 1] = Z_zeros[2, 3] = Z_zeros[1, 4] = 0.0
+    Z_sig = _normal((3, 4), 52, scale=3.0)
     return {
         "layer_shapes": (["shapes"], [
             _case("layer_dims = [5, 4, 3, 1], m = 10", 10, layer_dims=[5, 4, 3, 1], m=10),
@@ -128,6 +132,16 @@ def _deep_cases():
         "linear_forward": (["Z", "cache"], [
             _case("A_prev (3, 5), W (2, 3)", 5, A_prev=A_prev, W=W, b=b),
             _case("A_prev (3, 5), W (3, 3) (square)", 5, A_prev=A_sq, W=W_sq, b=b_sq)]),
+        "relu": (["A"], [
+            _case("Z (3, 5) with exact zeros", 5, Z=Z_zeros),
+            _case("Z (2, 6)", 6, Z=_normal((2, 6), 54))]),
+        "relu_backward": (["dZ"], [
+            _case("dA, Z (3, 5), Z has exact zeros", 5, dA=_normal((3, 5), 55), Z=Z_zeros)]),
+        "sigmoid": (["A"], [
+            _case("Z (3, 4)", 4, Z=Z_sig),
+            _case("Z (2, 3), |Z| up to 30", 3, Z=np.array([[-30.0, 0.0, 30.0], [-2.0, 0.5, 7.0]]))]),
+        "sigmoid_backward": (["dZ"], [
+            _case("dA, A (3, 4)", 4, dA=_normal((3, 4), 56), A=activations.sigmoid(Z_sig))]),
         "linear_activation_forward": (["A", "cache"], [
             _case("relu, A_prev (3, 5), W (2, 3)", 5, A_prev=A_prev, W=W, b=b, activation="relu"),
             _case("sigmoid, A_prev (3, 5), W (2, 3)", 5, A_prev=A_prev, W=W, b=b, activation="sigmoid")]),
@@ -159,24 +173,18 @@ def _deep_cases():
 
 
 def _activations_cases():
-    Z_zeros = _normal((3, 5), 51)
-    Z_zeros[0, 1] = Z_zeros[2, 3] = Z_zeros[1, 4] = 0.0
     Z_sig = _normal((3, 4), 52, scale=3.0)
     Z_soft = _normal((4, 5), 53, scale=2.0)
     Z_big = np.array([[1000.0, -1000.0, 5.0], [1001.0, -998.0, 3.0], [999.0, -999.0, 800.0]])
     A_soft = activations.softmax(Z_soft)
     return {
-        "relu": (["A"], [
-            _case("Z (3, 5) with exact zeros", 5, Z=Z_zeros),
-            _case("Z (2, 6)", 6, Z=_normal((2, 6), 54))]),
-        "relu_backward": (["dZ"], [
-            _case("dA, Z (3, 5), Z has exact zeros", 5, dA=_normal((3, 5), 55), Z=Z_zeros)]),
-        "sigmoid": (["A"], [
-            _case("Z (3, 4)", 4, Z=Z_sig),
-            _case("Z (2, 3), |Z| up to 30", 3, Z=np.array([[-30.0, 0.0, 30.0], [-2.0, 0.5, 7.0]]))]),
-        "sigmoid_backward": (["dZ"], [
-            _case("dA, A (3, 4)", 4, dA=_normal((3, 4), 56), A=activations.sigmoid(Z_sig))]),
+        "sigmoid_graph_backward": (["bars"], [
+            _case("Z (3, 4)", 4, Z=_normal((3, 4), 81, scale=2.0)),
+            _case("Z (1, 7) from -6 to 6", 7, Z=np.linspace(-6.0, 6.0, 7).reshape(1, -1))]),
         "tanh": (["A"], [_case("Z (3, 4)", 4, Z=Z_sig)]),
+        "tanh_graph_backward": (["bars"], [
+            _case("Z (3, 4)", 4, Z=_normal((3, 4), 82, scale=1.5)),
+            _case("Z (1, 7) from -3 to 3", 7, Z=np.linspace(-3.0, 3.0, 7).reshape(1, -1))]),
         "tanh_backward": (["dZ"], [
             _case("dA, A (3, 4)", 4, dA=_normal((3, 4), 57), A=activations.tanh(Z_sig * 0.3))]),
         "softmax": (["A"], [
@@ -238,9 +246,9 @@ COLLABORATORS = {
         "predict": ["forward_propagation"],
     },
     "deep": {
-        "linear_activation_forward": ["linear_forward"],
+        "linear_activation_forward": ["linear_forward", "relu", "sigmoid"],
         "L_model_forward": ["linear_activation_forward"],
-        "linear_activation_backward": ["linear_backward"],
+        "linear_activation_backward": ["linear_backward", "relu_backward", "sigmoid_backward"],
         "L_model_backward": ["linear_activation_backward"],
         "L_layer_model": ["initialize_parameters_deep", "L_model_forward", "compute_cost", "L_model_backward",
                           "update_parameters"],
@@ -379,6 +387,20 @@ def function_spec(suite, name, outputs, stored_cases):
     return spec
 
 
+def vectorization_runs(suite, name):
+    """Inputs for the visible vectorization check of a function of the examples (``VECTORIZATION_SIZES`` examples,
+    every other size the same); collaborators are ffnn.standins there, so no answers are stored. Else []."""
+    from .grading import VECTORIZED, _Sizes, random_arguments
+    if name not in VECTORIZED.get(suite, ()):
+        return []
+    sizes = _Sizes(_rng(zlib.crc32(f"{suite}.{name}".encode())))
+    runs = []
+    for m in VECTORIZATION_SIZES:
+        arguments, _ = random_arguments(suite, name, _rng(sizes.seed), m=m, sizes=sizes)
+        runs.append({"label": f"m = {m}", "m": m, "args": encode(arguments)})
+    return runs
+
+
 def build_suite(suite):
     """The fixture content of one suite, as a JSON-able dict."""
     functions = {}
@@ -392,6 +414,9 @@ def build_suite(suite):
         if hidden:
             raise RuntimeError(f"{suite}.{name}: no case shows the mistake(s) {hidden}; add a case that does.")
         functions[name] = function_spec(suite, name, outputs, stored_cases)
+        runs = vectorization_runs(suite, name)
+        if runs:
+            functions[name]["vectorization"] = runs
     return {"suite": suite, "generated_by": "python -m ffnn.reference.fixtures", "functions": functions}
 
 
@@ -416,10 +441,13 @@ def main(argv=None):
     parser.add_argument("--out", type=Path, default=FIXTURES, help="directory of the fixture files")
     options = parser.parse_args(argv)
     stale = []
-    for suite in SUITES:
-        content = build_suite(suite)
+    from .predictions import fixture as predictions_fixture
+    documents = [(f"{suite}.json", lambda suite=suite: build_suite(suite)) for suite in SUITES]
+    documents.append(("predictions.json", predictions_fixture))
+    for filename, build in documents:
+        content = build()
         text = render(content)
-        path = options.out / f"{suite}.json"
+        path = options.out / filename
         if options.check:
             problems = stale_parts(path, content)
             if problems:

@@ -107,6 +107,11 @@ def _deep_arguments(name, sizes, m, rng):
     n, n_prev = sizes.n_h, sizes.n_x
     A_prev, W, b = _normal(rng, (n_prev, m)), _normal(rng, (n, n_prev)), _normal(rng, (n, 1))
     activation = ["relu", "sigmoid"][sizes.trial % 2]
+    if name in ("relu", "sigmoid", "relu_backward", "sigmoid_backward"):
+        Z = _normal(rng, (n, m), 3.0)
+        Z.flat[::5] = 0.0  # exact zeros: the ReLU-at-0 convention is part of the answer
+        return {"relu": {"Z": Z}, "sigmoid": {"Z": Z}, "relu_backward": {"dA": _normal(rng, (n, m)), "Z": Z},
+                "sigmoid_backward": {"dA": _normal(rng, (n, m)), "A": activations.sigmoid(Z)}}[name]
     if name == "layer_shapes":
         return {"layer_dims": dims, "m": m}
     if name == "initialize_parameters_deep":
@@ -145,12 +150,10 @@ def _activations_arguments(name, sizes, m, rng):
     Z = _normal(rng, (n, m), 3.0)
     Z.flat[::5] = 0.0  # exact zeros: the ReLU-at-0 convention is part of the answer
     dA = _normal(rng, (n, m))
-    if name in ("relu", "sigmoid", "tanh"):
+    if name == "tanh":
         return {"Z": Z}
-    if name == "relu_backward":
-        return {"dA": dA, "Z": Z}
-    if name == "sigmoid_backward":
-        return {"dA": dA, "A": activations.sigmoid(Z)}
+    if name in ("sigmoid_graph_backward", "tanh_graph_backward"):
+        return {"Z": _normal(rng, (n, m), 2.0)}
     if name == "tanh_backward":
         return {"dA": dA, "A": np.tanh(Z)}
     if name == "softmax":
@@ -191,9 +194,10 @@ _ARGUMENTS = {"two_layer": _two_layer_arguments, "deep": _deep_arguments, "activ
 #: Functions of the examples, checked for vectorization (a loop over layers or iterations is allowed).
 VECTORIZED = {
     "two_layer": {"forward_propagation", "compute_cost", "backward_propagation", "predict"},
-    "deep": {"linear_forward", "linear_activation_forward", "L_model_forward", "compute_cost", "linear_backward",
-             "linear_activation_backward", "L_model_backward", "predict"},
-    "activations": {"relu", "relu_backward", "sigmoid", "sigmoid_backward", "tanh", "tanh_backward", "softmax",
+    "deep": {"relu", "relu_backward", "sigmoid", "sigmoid_backward", "linear_forward", "linear_activation_forward",
+             "L_model_forward", "compute_cost", "linear_backward", "linear_activation_backward", "L_model_backward",
+             "predict"},
+    "activations": {"sigmoid_graph_backward", "tanh", "tanh_graph_backward", "tanh_backward", "softmax",
                     "softmax_backward"},
     "costs": {"binary_cross_entropy", "binary_cross_entropy_seed", "categorical_cross_entropy",
               "categorical_cross_entropy_seed", "multilabel_cross_entropy", "multilabel_cross_entropy_seed",

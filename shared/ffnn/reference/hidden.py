@@ -25,13 +25,12 @@ import copy
 
 import numpy as np
 
-from ..check import AnswerError, Checker, Outcome, decode, static_vectorization_problems
+from ..check import (VECTORIZATION_SIZES, AnswerError, Checker, Outcome, decode, loop_message,
+                     static_vectorization_problems)
 from .fixtures import COLLABORATORS, build_case, function_spec
 from .grading import VECTORIZED, _Sizes, random_arguments
 
-__all__ = ["build", "verdict", "split", "VECTORIZATION_SIZES"]
-
-VECTORIZATION_SIZES = (8, 64)
+__all__ = ["build", "verdict", "split"]
 
 
 def _outputs_of(suite, name):
@@ -149,12 +148,10 @@ def verdict(answers, name, record, sources=None, exclude=()):
             return False, f"{name}: wrong result on hidden case {number}."
     if "vectorization" in spec:
         lines = record.get("lines")
-        small, large = VECTORIZATION_SIZES
         if not (isinstance(lines, list) and len(lines) == 2 and all(type(n) is int and n >= 0 for n in lines)):
             return False, f"{name}: the vectorization check did not run to the end."
-        if lines[1] - lines[0] > (large - small) // 2:
-            return False, (f"{name} is not vectorized over the examples: it ran {lines[0]} lines of Python for "
-                           f"m = {small} examples and {lines[1]} for m = {large}, so it loops over the columns.")
+        if loop_message(name, lines):
+            return False, loop_message(name, lines)
         problems = static_vectorization_problems(sources, name, exclude) if sources else []
         if problems:
             return False, problems[0]

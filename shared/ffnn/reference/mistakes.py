@@ -456,6 +456,38 @@ DEEP = {
                 partial(_predict_deep, probabilities=True)),
         mistake("flat", "predictions keep the shape (1, m).", partial(_predict_deep, flat=True)),
     ],
+    # the activations and their backward steps, graded in notebook 2 (derived in depth in notebook 3)
+    "relu": [
+        mistake("np_max", "np.max(Z, 0) takes the largest entry along axis 0; the element-wise maximum with 0 is "
+                "np.maximum(0, Z) (eq. 7).", lambda Z: np.max(Z, 0)),
+        mistake("indicator", "ReLU returns Z where Z > 0 and 0 elsewhere, not the indicator I(Z > 0) (eq. 7).",
+                lambda Z: (Z > 0).astype(float)),
+    ],
+    "relu_backward": [
+        mistake("no_dA", "dZ = dA ⊙ I(Z > 0): multiply the upstream gradient dA by the indicator (eq. 8).",
+                lambda dA, Z: (Z > 0).astype(float)),
+        mistake("derivative_at_zero", "by this course's convention the ReLU derivative at Z == 0 is 0: use Z > 0, "
+                "not Z >= 0 (eq. 8).", lambda dA, Z: dA * (Z >= 0)),
+        mistake("relu_of_dA", "dZ = dA ⊙ I(Z > 0) depends on the sign of Z, not of dA (eq. 8).",
+                lambda dA, Z: np.maximum(0, dA)),
+        mistake("times_Z", "the ReLU derivative is the indicator I(Z > 0), not Z itself (eq. 8).",
+                lambda dA, Z: dA * np.maximum(0, Z)),
+    ],
+    "sigmoid": [
+        mistake("sign", "sigmoid(Z) = 1 / (1 + exp(-Z)): the minus sign is missing (eq. 9).",
+                lambda Z: 1.0 / (1.0 + np.exp(Z))),
+        mistake("no_reciprocal", "sigmoid(Z) = 1 / (1 + exp(-Z)), a reciprocal (eq. 9).", lambda Z: 1.0 + np.exp(-Z)),
+    ],
+    "sigmoid_backward": [
+        mistake("no_dA", "dZ = dA ⊙ A ⊙ (1 - A): the upstream gradient dA is missing (eq. 10).",
+                lambda dA, A: A * (1 - A)),
+        mistake("g_instead_of_g_prime", "multiply by sigmoid'(Z) = A (1 - A), not by sigmoid(Z) = A (eq. 10).",
+                lambda dA, A: dA * A),
+        mistake("sigmoid_again", "the argument is already A = sigmoid(Z): use A (1 - A), without applying sigmoid "
+                "to A again (eq. 10).", lambda dA, A: dA * _sigmoid(A) * (1 - _sigmoid(A))),
+        mistake("one_minus_only", "sigmoid'(Z) = A ⊙ (1 - A) (eq. 10): a factor is missing.",
+                lambda dA, A: dA * (1 - A)),
+    ],
 }
 
 
@@ -494,37 +526,57 @@ def _numerical_gradient(f, X, dOut, eps=1e-6, *, scheme="centred", contract=True
     return G
 
 
+def _sigmoid_walk(Z, *, mistake):
+    u1 = -Z
+    u2 = np.exp(u1)
+    u3 = 1.0 + u2
+    b4 = np.ones_like(Z, dtype=float)
+    b3 = b4 * (1.0 / u3 ** 2 if mistake == "reciprocal_sign" else -1.0 / u3 ** 2)
+    b2 = b3
+    b1 = {"exp_of_u0": b2 * np.exp(Z), "not_chained": u2}.get(mistake, b2 * u2)
+    b0 = b1 if mistake == "last_sign" else -b1
+    return {"u0": b0, "u1": b1, "u2": b2, "u3": b3, "u4": b4}
+
+
+def _tanh_walk(Z, *, mistake):
+    u1 = -Z
+    u2, u3 = np.exp(Z), np.exp(u1)
+    u4, u5 = u2 - u3, u2 + u3
+    u6 = 1.0 / u5
+    b7 = np.ones_like(Z, dtype=float)
+    b6 = b7 * u4
+    b5 = b6 * (1.0 / u5 ** 2 if mistake == "reciprocal_sign" else -1.0 / u5 ** 2)
+    b4 = b7 * u6
+    b3 = {"one_path_u3": -b4, "difference_sign": b4 + b5}.get(mistake, -b4 + b5)
+    b2 = b4 if mistake == "one_path_u2" else b4 + b5
+    b1 = b3 * u3
+    b0 = b2 * u2 if mistake == "one_path_u0" else -b1 + b2 * u2
+    return {"u0": b0, "u1": b1, "u2": b2, "u3": b3, "u4": b4, "u5": b5, "u6": b6, "u7": b7}
+
+
 ACTIVATIONS = {
-    "relu": [
-        mistake("np_max", "np.max(Z, 0) takes the largest entry along axis 0; the element-wise maximum with 0 is "
-                "np.maximum(0, Z) (eq. 7).", lambda Z: np.max(Z, 0)),
-        mistake("indicator", "ReLU returns Z where Z > 0 and 0 elsewhere, not the indicator I(Z > 0) (eq. 7).",
-                lambda Z: (Z > 0).astype(float)),
+    "sigmoid_graph_backward": [
+        mistake("reciprocal_sign", "the local derivative of u4 = 1/u3 is -1/u3² (it falls as u3 grows): check the "
+                "sign of ∂a/∂u3.", partial(_sigmoid_walk, mistake="reciprocal_sign")),
+        mistake("exp_of_u0", "u2 = exp(u1), so ∂u2/∂u1 = exp(u1) = exp(-z), not exp(z).",
+                partial(_sigmoid_walk, mistake="exp_of_u0")),
+        mistake("not_chained", "each derivative is the NEXT node's derivative times the local one: "
+                "∂a/∂u1 = (∂a/∂u2)(∂u2/∂u1), not the local derivative alone.",
+                partial(_sigmoid_walk, mistake="not_chained")),
+        mistake("last_sign", "u1 = -u0, so the last step multiplies by ∂u1/∂u0 = -1.",
+                partial(_sigmoid_walk, mistake="last_sign")),
     ],
-    "relu_backward": [
-        mistake("no_dA", "dZ = dA ⊙ I(Z > 0): multiply the upstream gradient dA by the indicator (eq. 8).",
-                lambda dA, Z: (Z > 0).astype(float)),
-        mistake("derivative_at_zero", "by this course's convention the ReLU derivative at Z == 0 is 0: use Z > 0, "
-                "not Z >= 0 (eq. 8).", lambda dA, Z: dA * (Z >= 0)),
-        mistake("relu_of_dA", "dZ = dA ⊙ I(Z > 0) depends on the sign of Z, not of dA (eq. 8).",
-                lambda dA, Z: np.maximum(0, dA)),
-        mistake("times_Z", "the ReLU derivative is the indicator I(Z > 0), not Z itself (eq. 8).",
-                lambda dA, Z: dA * np.maximum(0, Z)),
-    ],
-    "sigmoid": [
-        mistake("sign", "sigmoid(Z) = 1 / (1 + exp(-Z)): the minus sign is missing (eq. 9).",
-                lambda Z: 1.0 / (1.0 + np.exp(Z))),
-        mistake("no_reciprocal", "sigmoid(Z) = 1 / (1 + exp(-Z)), a reciprocal (eq. 9).", lambda Z: 1.0 + np.exp(-Z)),
-    ],
-    "sigmoid_backward": [
-        mistake("no_dA", "dZ = dA ⊙ A ⊙ (1 - A): the upstream gradient dA is missing (eq. 10).",
-                lambda dA, A: A * (1 - A)),
-        mistake("g_instead_of_g_prime", "multiply by sigmoid'(Z) = A (1 - A), not by sigmoid(Z) = A (eq. 10).",
-                lambda dA, A: dA * A),
-        mistake("sigmoid_again", "the argument is already A = sigmoid(Z): use A (1 - A), without applying sigmoid "
-                "to A again (eq. 10).", lambda dA, A: dA * _sigmoid(A) * (1 - _sigmoid(A))),
-        mistake("one_minus_only", "sigmoid'(Z) = A ⊙ (1 - A) (eq. 10): a factor is missing.",
-                lambda dA, A: dA * (1 - A)),
+    "tanh_graph_backward": [
+        mistake("reciprocal_sign", "the local derivative of u6 = 1/u5 is -1/u5²: check the sign of ∂a/∂u5.",
+                partial(_tanh_walk, mistake="reciprocal_sign")),
+        mistake("one_path_u3", "u3 feeds both u4 = u2 - u3 and u5 = u2 + u3: ∂a/∂u3 adds the contributions of both "
+                "paths.", partial(_tanh_walk, mistake="one_path_u3")),
+        mistake("difference_sign", "u4 = u2 - u3, so ∂u4/∂u3 = -1: the path through u4 enters ∂a/∂u3 with a minus "
+                "sign.", partial(_tanh_walk, mistake="difference_sign")),
+        mistake("one_path_u2", "u2 feeds both u4 and u5: ∂a/∂u2 adds the contributions of both paths.",
+                partial(_tanh_walk, mistake="one_path_u2")),
+        mistake("one_path_u0", "z = u0 feeds both u1 = -u0 and u2 = exp(u0): ∂a/∂u0 adds both paths.",
+                partial(_tanh_walk, mistake="one_path_u0")),
     ],
     "tanh": [
         mistake("sigmoid", "tanh is (exp(Z) - exp(-Z)) / (exp(Z) + exp(-Z)) (eq. 11), not the sigmoid.",

@@ -1,0 +1,139 @@
+"""No student-facing file released with notebook k shows a working answer to a graded function of notebook k or of
+a later one. Everything a release ships is read: the student notebook (every cell and output) and the bundle's
+package files, exactly as `build_bundle` packs them."""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "grader"))
+
+import course  # noqa: E402
+import instructor  # noqa: E402
+from ffnn.check import AnswerError, Checker  # noqa: E402
+from ffnn.reference.fixtures import SUITES  # noqa: E402
+from ffnn.standins import STANDINS  # noqa: E402
+
+ASSIGNMENTS = sorted(p.name for p in (ROOT / "solutions").iterdir() if p.is_dir())
+
+
+def _nbgrader(cell):
+    return cell.get("metadata", {}).get("nbgrader", {})
+
+
+def graded_names(assignment) -> set:
+    """The functions defined in the answer cells of an assignment's source notebook."""
+    notebook = json.loads(course.source_notebook(assignment).read_text(encoding="utf-8"))
+    names = set()
+    for cell in notebook["cells"]:
+        if cell["cell_type"] == "code" and _nbgrader(cell).get("solution"):
+            names |= {node.name for node in ast.parse(_python("".join(cell["source"]))).body
+                      if isinstance(node, ast.FunctionDef)}
+    return names
+
+
+def _python(source):
+    return "\n".join("" if line.lstrip().startswith(("%", "!")) else line for line in source.splitlines())
+
+
+def definitions(source) -> dict:
+    """Names a piece of Python binds at any depth (def, assignment, import ... as), each with its node."""
+    found = {}
+    for node in ast.walk(ast.parse(_python(source))):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            found[node.name] = node
+        elif isinstance(node, ast.Assign):
+            for target in node.targets:
+                if isinstance(target, ast.Name):
+                    found[target.id] = node
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            for alias in node.names:
+                found[(alias.asname or alias.name).split(".")[0]] = node
+    return found
+
+
+def _is_stub(function) -> bool:
+    body = [s for s in function.body if not (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant))]
+    return len(body) == 1 and isinstance(body[0], ast.Raise) and "NotImplementedError" in ast.unparse(body[0])
+
+
+def notebook_leaks(text, forbidden) -> list:
+    """Where a student notebook defines, imports or prints a name of ``forbidden`` other than as a stub."""
+    problems = []
+    for number, cell in enumerate(json.loads(text)["cells"]):
+        source = "".join(cell["source"])
+        if cell["cell_type"] == "code":
+            for name, node in definitions(source).items():
+                if name in forbidden and not (_nbgrader(cell).get("solution") and isinstance(node, ast.FunctionDef)
+                                              and _is_stub(node)):
+                    problems.append(f"cell {number} binds {name} ({type(node).__name__}, line {node.lineno})")
+        shown = source + "".join(json.dumps(output) for output in cell.get("outputs", []))
+        if cell["cell_type"] == "markdown" or cell.get("outputs"):
+            for name in sorted(forbidden):
+                if re.search(rf"def\s+{name}\s*\(|{name}\s*=\s*lambda", shown):
+                    problems.append(f"cell {number} shows a definition of {name}")
+    return problems
+
+
+def package_leaks(relative, text, forbidden) -> list:
+    """Graded names bound by a package file (ffnn/standins.py is judged separately: it must not be correct)."""
+    if relative == "ffnn/standins.py":
+        return []
+    return [f"{relative} binds {name} (line {node.lineno})" for name, node in definitions(text).items()
+            if name in forbidden]
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_no_release_shows_an_answer_of_its_own_or_a_later_notebook(assignment, tmp_path):
+    later = ASSIGNMENTS[ASSIGNMENTS.index(assignment):]
+    forbidden = set().union(*(graded_names(a) for a in later))
+    assert forbidden, "no graded functions found: the scan would pass vacuously"
+    bundle = instructor.build_bundle(assignment, tmp_path)
+    problems, scanned = [], 0
+    with zipfile.ZipFile(bundle) as archive:
+        for name in archive.namelist():
+            relative = name.split("/", 1)[1]
+            if name.endswith(".ipynb"):
+                problems += [f"{name}: {p}" for p in notebook_leaks(archive.read(name).decode(), forbidden)]
+                scanned += 1
+            elif name.endswith(".py"):
+                problems += package_leaks(relative, archive.read(name).decode(), forbidden)
+                scanned += 1
+    assert scanned >= 5, f"only {scanned} files scanned in {bundle}"
+    assert not problems, "\n".join(problems)
+
+
+def test_the_scan_finds_a_provided_answer_and_an_imported_one():
+    """The scan itself: a provided definition, an import alias and a printed definition are found; a stub is not."""
+    notebook = {"cells": [
+        {"cell_type": "code", "metadata": {"nbgrader": {"solution": True}}, "outputs": [],
+         "source": "def relu(Z):\n    \"\"\"doc\"\"\"\n    raise NotImplementedError()\n"},
+        {"cell_type": "code", "metadata": {}, "outputs": [], "source": "def relu_backward(dA, Z):\n    return dA\n"},
+        {"cell_type": "code", "metadata": {}, "outputs": [], "source": "from somewhere import tanh as sigmoid\n"},
+        {"cell_type": "code", "metadata": {}, "source": "print(text)\n",
+         "outputs": [{"output_type": "stream", "name": "stdout", "text": "def softmax(Z):\n    return Z\n"}]}]}
+    problems = notebook_leaks(json.dumps(notebook), {"relu", "relu_backward", "sigmoid", "softmax"})
+    assert len(problems) == 3 and not any("binds relu " in p for p in problems), problems
+
+
+def test_the_standins_in_the_student_package_are_not_answers():
+    """ffnn/standins.py defines graded names on purpose (pseudo-random outputs of the right shapes for the hidden
+    tests): none of them passes the visible checks of any notebook that grades that name."""
+    checkers = {suite: Checker(suite) for suite in SUITES}
+    judged = 0
+    for functions in STANDINS.values():
+        for name, function in functions.items():
+            for suite, checker in checkers.items():
+                if name in checker.functions:
+                    with pytest.raises(AnswerError):
+                        checker(function, name, verbose=False)
+                    judged += 1
+    assert judged >= 15, judged
