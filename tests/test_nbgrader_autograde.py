@@ -124,7 +124,8 @@ def autograded(tmp_path_factory):
                 answer, code, _, _ = MISTAKES[assignment]
                 _submit(source, submitted / "mistake" / assignment / f"{assignment}.ipynb", (answer, code))
                 if assignment == PATCHED_PREDICTION[0]:
-                    _submit(source, submitted / "patched-prediction" / assignment / f"{assignment}.ipynb",
+                    _submit(nbformat.read(course.source_notebook(assignment), as_version=4),
+                            submitted / "patched-prediction" / assignment / f"{assignment}.ipynb",
                             PATCHED_PREDICTION[1:3])
             script = (f"{sys.executable} -m nbgrader generate_assignment {assignment} --force && "
                       f"{sys.executable} -m nbgrader autograde {assignment} --force")
