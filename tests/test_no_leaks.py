@@ -137,3 +137,43 @@ def test_the_standins_in_the_student_package_are_not_answers():
                         checker(function, name, verbose=False)
                     judged += 1
     assert judged >= 15, judged
+
+
+def _solution_lines(source):
+    """The lines of a solution worth hiding: code with some substance (not a return of names, not an unpacking)."""
+    body = source.split("### BEGIN SOLUTION", 1)[1].split("### END SOLUTION", 1)[0]
+    lines = []
+    for line in body.splitlines():
+        code = line.split("#", 1)[0].strip()
+        if "=" in code and not code.startswith("return"):
+            code = code.split("=", 1)[1].strip()  # what is computed, whatever the student names it
+        if code.startswith("return "):
+            code = code[len("return "):]
+        interface = (re.fullmatch(r"[\w.]+\([\w\s,=\"']*\)", code)  # a call with names only: an interface
+                     or re.fullmatch(r"\(?[\w\s,\[\]\"']*\)?", code)    # names, a tuple or a subscript of them
+                     or code.startswith("print("))
+        if len(code) >= 12 and any(ch in code for ch in "(*@/+-") and not interface:
+            lines.append(re.sub(r"\s+", "", code))
+    return lines
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_no_prose_hint_or_docstring_hands_over_a_line_of_the_solution(assignment):
+    """Hints teach the idea, the shapes and the tools; no markdown cell and no docstring of an answer cell contains
+    a computing line of that notebook's solutions (whitespace ignored)."""
+    notebook = json.loads(course.source_notebook(assignment).read_text(encoding="utf-8"))
+    answers = [c for c in notebook["cells"] if c["cell_type"] == "code" and _nbgrader(c).get("solution")]
+    lines = {line for cell in answers for line in _solution_lines("".join(cell["source"]))}
+    assert len(lines) >= 5, lines
+    texts = [("markdown", "".join(c["source"])) for c in notebook["cells"] if c["cell_type"] == "markdown"]
+    for cell in answers:
+        head = "".join(cell["source"]).split("### BEGIN SOLUTION")[0]
+        if not head.lstrip().startswith("def "):
+            continue  # a prediction: no docstring
+        tree = ast.parse(_python(head + "\n    pass"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.FunctionDef) and ast.get_docstring(node):
+                texts.append((f"docstring of {node.name}", ast.get_docstring(node)))
+    found = [f"{where}: {line}" for where, text in texts for line in lines
+             if line in re.sub(r"\s+", "", text)]
+    assert not found, "\n".join(found)

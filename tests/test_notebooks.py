@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -62,6 +63,12 @@ def test_source_notebook_follows_the_conventions(assignment):
         hidden = cell.source.split("### BEGIN HIDDEN TESTS")[1]
         assert "assert hidden_tests(" in hidden or "assert hidden_prediction(" in hidden, \
             f"{meta['grade_id']}: hidden tests go through ffnn.grading or ffnn.predictions"
+    # hints are collapsed and progressive: each group is Hint 1, 2, 3 (idea, shapes, tools), in <details>
+    groups = [re.findall(r"<details><summary>Hint (\d)", c.source) for c in nb.cells if c.cell_type == "markdown"]
+    groups = [g for g in groups if g]
+    assert len(groups) >= 3 and all(g == ["1", "2", "3"] for g in groups), groups
+    assert not [c for c in nb.cells if c.cell_type == "markdown" and re.search(r"^\s*\*?\*?Hint\b", c.source, re.M)], \
+        "a hint outside <details>"
     predictions = [c for c in tests if "assert hidden_prediction(" in c.source]
     assert len(predictions) >= 2, f"{assignment}: {len(predictions)} predict-then-run questions, at least 2 wanted"
     for cell in nb.cells:
@@ -78,6 +85,34 @@ def test_source_notebook_follows_the_conventions(assignment):
         for output in outputs:
             if output.output_type == "execute_result":
                 assert "<Figure size" not in json.dumps(output.get("data", {})), "a figure's repr leaked"
+
+
+#: Graded functions whose final vectorized equation the prose does not write out: it derives the per-entry or
+#: per-example form and names the tools (in collapsed hints), and the student vectorizes it.
+DERIVED = {
+    "01_two_layer_network": ["compute_cost", "backward_propagation", "predict"],
+    "02_l_layer_network": ["relu", "sigmoid", "relu_backward", "sigmoid_backward", "compute_cost", "predict"],
+    "03_activations": ["sigmoid_graph_backward", "tanh_graph_backward", "tanh_backward"],
+    "04_costs": ["binary_cross_entropy", "binary_cross_entropy_seed", "categorical_cross_entropy",
+                 "multilabel_cross_entropy"],
+}
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_at_least_a_third_of_the_graded_functions_are_derived_by_the_student(assignment):
+    nb = nbformat.read(course.source_notebook(assignment), as_version=4)
+    graded = []
+    for number, cell in enumerate(nb.cells):
+        if nbgrader_meta(cell).get("solution") and cell.source.lstrip().startswith("def "):
+            graded.append((ast.parse(cell.source.split("### BEGIN SOLUTION")[0] + "\n    pass").body[0].name, number))
+    names = [name for name, _ in graded]
+    assert set(DERIVED[assignment]) <= set(names), set(DERIVED[assignment]) - set(names)
+    assert 3 * len(DERIVED[assignment]) >= len(names), (len(DERIVED[assignment]), len(names))
+    for name, number in graded:
+        if name in DERIVED[assignment]:
+            before = nb.cells[number - 1]
+            assert before.cell_type == "markdown" and "<details><summary>Hint 1" in before.source, \
+                f"{name}: the prose before its answer cell has no hints"
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
