@@ -77,25 +77,17 @@ lab: env
 	@$(BIN)/python grader/lab.py $(if $(PORT),--port $(PORT),)
 
 # Tests and benchmarks ------------------------------------------------------------------------------------------
-# Everything in one session, so the browser tests (mostly waiting for pages) overlap with the rest. pytest-xdist
-# queues two modules on each worker and would start with the modules that have the most tests: instead the four
-# longest modules go first, each followed by a quick one (which waits behind it), then the others longest first, so
-# that short modules fill the end.
-SLOW_TESTS := tests/test_grading_workflow.py tests/test_nbgrader_autograde.py tests/browser/test_source_notebooks.py \
-              tests/browser/test_formgrader.py \
-              tests/test_environment.py tests/test_data.py tests/test_student_package.py tests/test_stability.py \
-              tests/browser/test_student_pages.py tests/test_notebooks.py tests/test_instructor.py tests/test_canary.py \
-              tests/test_kernel_runner.py tests/test_release_and_collect.py tests/test_postgres_gradebook.py \
-              tests/test_recorded.py tests/test_learning.py tests/test_lab.py
+# Everything in one session, so the browser tests (mostly waiting for pages) overlap with the rest; the longest
+# modules go first (tests/conftest.py), so that short ones fill the end.
 XDIST      = -n $(TEST_JOBS) --dist loadfile --no-loadscope-reorder
 test: env system-packages
-	$(BIN)/python -m pytest $(XDIST) $(PYTEST_ARGS) $(SLOW_TESTS) tests
+	$(BIN)/python -m pytest $(XDIST) $(PYTEST_ARGS) tests
 
 # Four pytest workers on any number of cores: much of the suite waits (kernels starting, cell time limits, servers),
 # and a test module stays on one worker (--dist loadfile), so each module's fixtures are built once.
 TEST_JOBS ?= 4
 test-unit: env system-packages
-	$(BIN)/python -m pytest --ignore=tests/browser $(XDIST) $(PYTEST_ARGS) $(filter-out tests/browser/%,$(SLOW_TESTS)) tests
+	$(BIN)/python -m pytest --ignore=tests/browser $(XDIST) $(PYTEST_ARGS) tests
 
 # JupyterLab and the formgrader in headless Chromium (Debian's), driven by Playwright; screenshots and server logs
 # land in artifacts/browser/.

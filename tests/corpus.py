@@ -6,6 +6,8 @@ Used by tests/test_grading_workflow.py (the throughput benchmark grades referenc
 
 from __future__ import annotations
 
+import ast
+
 import copy
 import json
 from dataclasses import dataclass, field
@@ -107,26 +109,39 @@ def _write(nb, folder: Path, name=f"{ASSIGNMENT}.ipynb"):
     nbformat.write(nb, folder / name)
 
 
-def without_closing_demonstrations(nb):
-    """The notebook without the provided code cells after its last test cell (training runs, sweeps and their
-    plots: two thirds of its run time, and nothing graded depends on them). A submission may delete such cells;
-    nbgrader only restores graded ones."""
-    last_test = max(i for i, c in enumerate(nb.cells) if c.metadata.get("nbgrader", {}).get("grade"))
-    nb.cells = nb.cells[:last_test + 1] + [c for c in nb.cells[last_test + 1:] if c.cell_type != "code"]
+def without_demonstrations(nb):
+    """The notebook without its provided demonstrations: after the first graded test cell, every provided code cell
+    that runs something (training runs, sweeps, experiments and their plots: most of a notebook's run time) is
+    left out, while provided definitions (imports, functions) stay. No graded cell depends on a demonstration (each
+    test checks its function through the checker), and a submission may delete such cells: nbgrader only restores
+    graded ones. The source in full is graded by every run's canary."""
+    first_test = min(i for i, c in enumerate(nb.cells) if c.metadata.get("nbgrader", {}).get("grade"))
+
+    def kept(cell):
+        meta = cell.metadata.get("nbgrader", {})
+        if cell.cell_type != "code" or meta.get("solution") or meta.get("grade"):
+            return True
+        try:
+            body = ast.parse("\n".join(line for line in cell.source.splitlines() if not line.lstrip().startswith("%")))
+        except SyntaxError:
+            return False
+        return all(isinstance(node, (ast.FunctionDef, ast.ClassDef, ast.Import, ast.ImportFrom)) for node in body.body)
+
+    nb.cells = nb.cells[:first_test] + [c for c in nb.cells[first_test:] if kept(c)]
     return nb
 
 
 def build(folder: Path, gradebook_path: str = str(ROOT / "grader" / "gradebook.db"), only=None,
           light=False) -> dict:
     """Write the corpus (or the students named in ``only``) under ``folder``; return {student: Expectation}.
-    ``light``: every submission without the closing demonstrations (``without_closing_demonstrations``), so the
+    ``light``: every submission without the provided demonstrations (``without_demonstrations``), so the
     corpus grades in half the time; the canary still grades the full solution."""
     source = nbformat.read(SOURCE, as_version=4)
     if light:
-        source = without_closing_demonstrations(source)
+        source = without_demonstrations(source)
     release = nbformat.read(RELEASE, as_version=4)
     if light:
-        release = without_closing_demonstrations(release)
+        release = without_demonstrations(release)
     hidden = [line.strip() for cell in source.cells if "### BEGIN HIDDEN TESTS" in cell.source
               for line in cell.source.split("### BEGIN HIDDEN TESTS")[1].splitlines() if len(line.strip()) >= 12]
     solution_text = _cells(source, "answer_backward_propagation")[0].source.split("### BEGIN SOLUTION")[1]

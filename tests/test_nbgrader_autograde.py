@@ -65,10 +65,10 @@ predicted_parameter_count = 64 * 32 + 32 * 16 + 16 * 8 + 8   # forgets the biase
 
 
 def _submit(nb, destination, answer=None):
-    """Write a submission: ``nb`` without its closing demonstrations (nothing graded depends on them; the full
+    """Write a submission: ``nb`` without its provided demonstrations (nothing graded depends on them; the full
     solution is graded in full), with ``answer`` = (grade_id, code) put in when given."""
     import corpus
-    nb = corpus.without_closing_demonstrations(nb)
+    nb = corpus.without_demonstrations(nb)
     if answer is not None:
         grade_id, code = answer
         next(c for c in nb.cells if nbgrader_meta(c).get("grade_id") == grade_id).source = code.strip()
@@ -116,16 +116,16 @@ def autograded(tmp_path_factory):
                 hostile = corpus.build(submitted, gradebook_path=str(root / "gradebook.db"), only=HOSTILE,
                                        light=True)
             else:
-                (submitted / "full" / assignment).mkdir(parents=True)
-                shutil.copy(course.source_notebook(assignment), submitted / "full" / assignment)
-                source = nbformat.read(course.source_notebook(assignment), as_version=4)
+                def source():
+                    return nbformat.read(course.source_notebook(assignment), as_version=4)
+                # the source in full is graded by every run's canary (test_canary.py); here, the graded part
+                _submit(source(), submitted / "full" / assignment / f"{assignment}.ipynb")
                 _submit(nbformat.read(course.release_notebook(assignment), as_version=4),
                         submitted / "blank" / assignment / f"{assignment}.ipynb")
                 answer, code, _, _ = MISTAKES[assignment]
-                _submit(source, submitted / "mistake" / assignment / f"{assignment}.ipynb", (answer, code))
+                _submit(source(), submitted / "mistake" / assignment / f"{assignment}.ipynb", (answer, code))
                 if assignment == PATCHED_PREDICTION[0]:
-                    _submit(nbformat.read(course.source_notebook(assignment), as_version=4),
-                            submitted / "patched-prediction" / assignment / f"{assignment}.ipynb",
+                    _submit(source(), submitted / "patched-prediction" / assignment / f"{assignment}.ipynb",
                             PATCHED_PREDICTION[1:3])
             script = (f"{sys.executable} -m nbgrader generate_assignment {assignment} --force && "
                       f"{sys.executable} -m nbgrader autograde {assignment} --force")

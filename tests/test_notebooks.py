@@ -94,7 +94,7 @@ DERIVED = {
     "02_l_layer_network": ["relu", "sigmoid", "relu_backward", "sigmoid_backward", "compute_cost", "predict"],
     "03_activations": ["sigmoid_graph_backward", "tanh_graph_backward", "tanh_backward"],
     "04_costs": ["binary_cross_entropy", "binary_cross_entropy_seed", "categorical_cross_entropy",
-                 "multilabel_cross_entropy"],
+                 "multilabel_cross_entropy", "mean_squared_error_seed", "mean_squared_error_sigmoid_dZ"],
 }
 
 

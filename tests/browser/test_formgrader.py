@@ -30,9 +30,9 @@ def formgrader(tmp_path_factory):
     # without the closing demonstrations (nothing graded depends on them; the canary grades the full solution)
     for student, source in (("ada", corpus.SOURCE), ("bob", corpus.RELEASE)):
         (submitted / student / corpus.ASSIGNMENT).mkdir(parents=True)
-        nbformat.write(corpus.without_closing_demonstrations(nbformat.read(source, as_version=4)),
+        nbformat.write(corpus.without_demonstrations(nbformat.read(source, as_version=4)),
                        submitted / student / corpus.ASSIGNMENT / f"{corpus.ASSIGNMENT}.ipynb")
-    mistake = corpus.without_closing_demonstrations(nbformat.read(corpus.SOURCE, as_version=4))
+    mistake = corpus.without_demonstrations(nbformat.read(corpus.SOURCE, as_version=4))
     code, _ = corpus.MISTAKES["backward_propagation"]
     next(c for c in mistake.cells if nbgrader_meta(c).get("grade_id") == "answer_backward_propagation").source = code
     (submitted / "cy" / corpus.ASSIGNMENT).mkdir(parents=True)

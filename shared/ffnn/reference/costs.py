@@ -21,7 +21,8 @@ from ..validation import InputError, check_labels, require_choice, validated
 __all__ = ["binary_cross_entropy", "binary_cross_entropy_seed", "binary_cross_entropy_from_logits",
            "categorical_cross_entropy", "categorical_cross_entropy_seed", "categorical_cross_entropy_from_logits",
            "multilabel_cross_entropy", "multilabel_cross_entropy_seed", "multilabel_cross_entropy_from_logits",
-           "output_layer_dZ", "Cost", "COSTS", "get_cost", "softplus", "log_softmax"]
+           "output_layer_dZ", "mean_squared_error", "mean_squared_error_seed", "mean_squared_error_sigmoid_dZ",
+           "Cost", "COSTS", "get_cost", "softplus", "log_softmax"]
 
 
 def _require_single_output(func, arguments):
@@ -178,6 +179,30 @@ def output_layer_dZ(A, Y):
     """
     m = A.shape[1]
     return (A - Y) / m
+
+
+# A pair the notes do not work out: mean squared error with sigmoid outputs (notebook 4, derive and verify) -----
+
+@validated(finite=("A", "Y"), A=("n[L]", "m"), Y=("n[L]", "m"))
+def mean_squared_error(A, Y):
+    """Mean squared error, eq. (30): ``J = (1/(2m)) Σ_j Σ_i (a_ji - y_ji)²``. A, Y : (n[L], m). Returns a float."""
+    m = A.shape[1]
+    return float(np.sum((A - Y) ** 2) / (2 * m))
+
+
+@validated(finite=("A", "Y"), A=("n[L]", "m"), Y=("n[L]", "m"))
+def mean_squared_error_seed(A, Y):
+    """The seed of (30), seed convention: ``dA[L] = ∂J/∂A[L] = (A - Y) / m``, entry by entry (eq. 31)."""
+    m = A.shape[1]
+    return (A - Y) / m
+
+
+@validated(finite=("A", "Y"), probabilities=("A",), A=("n[L]", "m"), Y=("n[L]", "m"))
+def mean_squared_error_sigmoid_dZ(A, Y):
+    """``dZ[L]`` of (30) with sigmoid outputs A = sigmoid(Z): the seed (31) chained through (10),
+    ``(A - Y) ⊙ A ⊙ (1 - A) / m`` (eq. 32). Not the fused (22): this pair is not a matched one."""
+    m = A.shape[1]
+    return (A - Y) * A * (1.0 - A) / m
 
 
 # The table -----------------------------------------------------------------------------------------------------

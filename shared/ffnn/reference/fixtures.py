@@ -224,6 +224,11 @@ def _costs_cases():
             _case("A, Y (3, 5)", 5, A=_probabilities((3, 5), 76), Y=_binary((3, 5), 76))]),
         "output_layer_dZ": (["dZ"], [
             _case("A, Y (3, 5)", 5, A=_probabilities((3, 5), 77), Y=_binary((3, 5), 77))]),
+        "mean_squared_error_seed": (["dA"], [
+            _case("A, Y (3, 5)", 5, A=_probabilities((3, 5), 83), Y=_binary((3, 5), 83))]),
+        "mean_squared_error_sigmoid_dZ": (["dZ"], [
+            _case("A, Y (3, 5)", 5, A=_probabilities((3, 5), 84), Y=_binary((3, 5), 84)),
+            _case("A, Y (1, 6)", 6, A=_probabilities((1, 6), 85), Y=_binary((1, 6), 85))]),
         "binary_cross_entropy_from_logits": (["J"], [
             _case("Z, Y (1, 6)", 6, Z=_normal((1, 6), 78, 3.0), Y=_binary((1, 6), 78)),
             _case("Z with entries ±800", 4, Z=Z_extreme, Y=np.array([[1.0, 0.0, 1.0, 0.0]]))]),

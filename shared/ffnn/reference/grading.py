@@ -201,7 +201,8 @@ VECTORIZED = {
                     "softmax_backward"},
     "costs": {"binary_cross_entropy", "binary_cross_entropy_seed", "categorical_cross_entropy",
               "categorical_cross_entropy_seed", "multilabel_cross_entropy", "multilabel_cross_entropy_seed",
-              "output_layer_dZ", "binary_cross_entropy_from_logits", "categorical_cross_entropy_from_logits",
+              "output_layer_dZ", "mean_squared_error_seed", "mean_squared_error_sigmoid_dZ",
+              "binary_cross_entropy_from_logits", "categorical_cross_entropy_from_logits",
               "multilabel_cross_entropy_from_logits"},
 }
 

@@ -686,6 +686,23 @@ def _cce_logits(Z, Y, *, variant):
 
 
 COSTS_MISTAKES = {
+    "mean_squared_error_seed": [
+        mistake("no_1_over_m", "J averages over the m examples: the seed carries 1/m (seed convention).",
+                lambda A, Y: A - Y),
+        mistake("no_half", "d/da of ½ (a - y)² is (a - y): the ½ of (30) cancels the 2 of the square.",
+                lambda A, Y: 2 * (A - Y) / A.shape[1]),
+        mistake("sign", "d/da of ½ (a - y)² is a - y, not y - a.", lambda A, Y: (Y - A) / A.shape[1]),
+    ],
+    "mean_squared_error_sigmoid_dZ": [
+        mistake("fused_shortcut", "(A - Y)/m is (22), which holds only for the matched pairs; the squared error with "
+                "a sigmoid is not one: chain the seed through the sigmoid's backward step (10).",
+                lambda A, Y: (A - Y) / A.shape[1]),
+        mistake("no_1_over_m", "the 1/m of the seed is missing.", lambda A, Y: (A - Y) * A * (1 - A)),
+        mistake("sigmoid_again", "A is already sigmoid(Z): the derivative is A (1 - A), without applying the sigmoid "
+                "again.", lambda A, Y: (A - Y) * _sigmoid(A) * (1 - _sigmoid(A)) / A.shape[1]),
+        mistake("no_seed", "dZ = dA ⊙ sigmoid'(Z): the seed (A - Y)/m is a factor, not just the derivative.",
+                lambda A, Y: A * (1 - A) / A.shape[1]),
+    ],
     "binary_cross_entropy": [
         mistake("no_mean", "divide the sum by m: the cost is an average over the examples (eq. 16).",
                 partial(_bce, mean=False)),
