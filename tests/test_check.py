@@ -34,7 +34,8 @@ def test_reference_passes_every_case(suite, checkers):
     checker = checkers[suite]
     assert checker.functions, suite
     for name in checker.functions:
-        assert checker(reference_function(suite, name), name, verbose=False)
+        # the reference is the one function allowed to be the reference
+        assert checker(reference_function(suite, name), name, verbose=False, independent=False)
 
 
 @pytest.mark.parametrize("suite,function,mistake", CASES, ids=[f"{s}.{f}.{m.name}" for s, f, m in CASES])
@@ -54,7 +55,7 @@ def test_unanswered_stub_says_what_to_do(checkers):
 
 
 def test_success_prints_one_line(checkers, capsys):
-    checkers["deep"](reference_function("deep", "relu"), "relu")
+    checkers["deep"](reference_function("deep", "relu"), "relu", independent=False)
     assert capsys.readouterr().out.strip() == "relu: all 2 checks passed."
 
 
@@ -250,3 +251,14 @@ def test_the_visible_check_reads_the_code_for_loops_in_disguise(checkers, tmp_pa
     with pytest.raises(AnswerError, match="np.vectorize"):
         checkers["deep"](namespace["relu"], "relu", verbose=False)
 
+
+
+def test_the_visible_check_refuses_a_delegation_to_the_reference_as_the_grader_does(checkers):
+    """A self-study clone has ffnn.reference importable; an answer that calls it passes no visible check either."""
+    def compute_cost(A2, Y):
+        from ffnn.reference import two_layer as answers
+        return answers.compute_cost(A2, Y)
+    with pytest.raises(AnswerError, match=r"compute_cost calls the reference implementation"):
+        checkers["two_layer"](compute_cost, verbose=False)
+    with pytest.raises(AnswerError, match=r"compute_cost calls the reference implementation"):
+        grade("two_layer", compute_cost, seed=2)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import ast
 import contextlib
 import copy
+import functools
 import inspect
 import json
 import numbers
@@ -416,13 +417,14 @@ class Checker:
                               for mk in case.get("mistakes", [])]}
                 for case in spec["cases"]]
 
-    def __call__(self, function, name=None, *, verbose=True):
+    def __call__(self, function, name=None, *, verbose=True, independent=True):
         """Run ``function`` on every stored case; raise AnswerError at the first wrong case, else return True.
 
         When the function calls other graded functions of the notebook (its "collaborators", e.g. nn_model
         calls forward_propagation), those are replaced during the check by stand-ins that replay the reference's
         recorded answers, so a mistake in a collaborator is reported by the collaborator's own test, not here.
-        A function of the examples must then also be vectorized, judged as the grader judges it.
+        A function of the examples must then also be vectorized, and no function may call the reference solutions,
+        both judged as the grader judges them.
         """
         __tracebackhide__ = True  # IPython shows the student the failing assert, not the checker's insides
         name = name or getattr(function, "__name__", None)
@@ -430,9 +432,20 @@ class Checker:
         for number, case in enumerate(cases, start=1):
             self.judge(name, number, case, run_case(function, name, self.spec(name), case))
         self.check_vectorized(function, name)
+        if independent:  # False only for checking the reference itself (tests)
+            self.check_independent(function, name, cases[0])
         if verbose:
             print(f"{name}: all {len(cases)} checks passed." if len(cases) > 1 else f"{name}: the check passed.")
         return True
+
+    def check_independent(self, function, name, case):
+        """Raise AnswerError when ``function`` calls the reference solutions, as the grader does. Only a copy of the
+        course that has them (self-study, CI) can; a class's student package has no ``ffnn/reference``."""
+        __tracebackhide__ = True
+        reference = Path(__file__).with_name("reference")
+        if reference.is_dir():
+            assert_independent(functools.partial(run_case, function, name, self.spec(name), case), {}, reference,
+                               name=name)
 
     def check_vectorized(self, function, name):
         """Raise AnswerError unless ``function`` runs as many Python lines for many examples as for few, and its
