@@ -5,7 +5,6 @@ hostile submissions that used to defeat it."""
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 import time

@@ -34,7 +34,8 @@ import numpy as np
 
 __all__ = ["AnswerError", "Report", "Outcome", "run_case", "compare", "assert_close", "Checker", "encode", "decode", "FIXTURES",
            "TEST_FUNCTIONS", "count_user_lines", "assert_vectorized", "calls_into", "assert_independent",
-           "replaced_globals", "static_vectorization_problems", "VECTORIZATION_SIZES", "loop_message"]
+           "replaced_globals", "static_vectorization_problems", "VECTORIZATION_SIZES", "loop_message",
+           "source_vectorization_problem", "delegation_message"]
 
 FIXTURES = Path(__file__).with_name("fixtures")
 RTOL, ATOL = 1e-6, 1e-9
@@ -429,34 +430,34 @@ class Checker:
         __tracebackhide__ = True  # IPython shows the student the failing assert, not the checker's insides
         name = name or getattr(function, "__name__", None)
         cases = self.cases(name)
+        reference = Path(__file__).with_name("reference")
+        # only a copy that has the reference (self-study, CI) can delegate to it; False: checking the reference itself
+        watch = independent and reference.is_dir()
+        offenders = []
         for number, case in enumerate(cases, start=1):
-            self.judge(name, number, case, run_case(function, name, self.spec(name), case))
+            run = functools.partial(run_case, function, name, self.spec(name), case)
+            if watch and number == 1:
+                outcome, offenders = calls_into(run, {}, reference)
+            else:
+                outcome = run()
+            self.judge(name, number, case, outcome)
+        if offenders:
+            raise AnswerError(delegation_message(name, offenders))
         self.check_vectorized(function, name)
-        if independent:  # False only for checking the reference itself (tests)
-            self.check_independent(function, name, cases[0])
         if verbose:
             print(f"{name}: all {len(cases)} checks passed." if len(cases) > 1 else f"{name}: the check passed.")
         return True
-
-    def check_independent(self, function, name, case):
-        """Raise AnswerError when ``function`` calls the reference solutions, as the grader does. Only a copy of the
-        course that has them (self-study, CI) can; a class's student package has no ``ffnn/reference``."""
-        __tracebackhide__ = True
-        reference = Path(__file__).with_name("reference")
-        if reference.is_dir():
-            assert_independent(functools.partial(run_case, function, name, self.spec(name), case), {}, reference,
-                               name=name)
 
     def check_vectorized(self, function, name):
         """Raise AnswerError unless ``function`` runs as many Python lines for many examples as for few, and its
         code has no loop in disguise: the grader's own vectorization verdict, on the stored inputs of
         ``VECTORIZATION_SIZES`` examples (collaborators replaced by ffnn.standins, as the grader does)."""
         __tracebackhide__ = True
-        runs = self.spec(name).get("vectorization")
+        spec = self.spec(name)
+        runs = spec.get("vectorization")
         if not runs:
             return
         from .standins import standins_for
-        spec = self.spec(name)
         stand_ins = standins_for(self.suite, spec.get("standins") or list(spec.get("collaborators", {})))
         lines = []
         for run in runs:
@@ -468,14 +469,7 @@ class Checker:
                     raise AnswerError(f"{name} raised {_error_signature(error)} on {run['m']} examples, after "
                                       f"passing the cases above: does it assume a number of examples or a shape "
                                       f"that the cases happened to have?") from None
-        message = loop_message(name, lines)
-        if not message:
-            try:
-                source = textwrap.dedent(inspect.getsource(function))
-            except (OSError, TypeError):  # no source to read (a function built at run time)
-                source = None
-            problems = static_vectorization_problems([source], name, defined_as=function.__name__) if source else []
-            message = problems[0] if problems else ""
+        message = loop_message(name, lines) or source_vectorization_problem(function, name)
         if message:
             raise AnswerError(message)
 
@@ -779,6 +773,16 @@ def static_vectorization_problems(sources, name, exclude=(), defined_as=None):
     return problems
 
 
+def source_vectorization_problem(function, name) -> str:
+    """The first loop in disguise found in ``function``'s own source (static_vectorization_problems), or ''."""
+    try:
+        source = textwrap.dedent(inspect.getsource(function))
+    except (OSError, TypeError):  # no source to read (a function built at run time)
+        return ""
+    problems = static_vectorization_problems([source], name, defined_as=function.__name__)
+    return problems[0] if problems else ""
+
+
 def calls_into(function, args, directory, allowed=()):
     """Call ``function(**args)`` and list the functions defined under ``directory`` that ran on its behalf.
 
@@ -807,11 +811,15 @@ def calls_into(function, args, directory, allowed=()):
     return result, offenders
 
 
+def delegation_message(name, offenders) -> str:
+    return (f"{name} calls the reference implementation ({', '.join(sorted(set(offenders)))}); the answer must be "
+            f"your own code.")
+
+
 def assert_independent(function, args, directory, allowed=(), name=None):
     """Raise AnswerError when ``function`` calls code from ``directory`` (the reference solutions)."""
     name = name or getattr(function, "__name__", "the function")
     result, offenders = calls_into(function, args, directory, allowed)
     if offenders:
-        raise AnswerError(f"{name} calls the reference implementation ({', '.join(sorted(set(offenders)))}); "
-                          f"the answer must be your own code.")
+        raise AnswerError(delegation_message(name, offenders))
     return result

@@ -18,16 +18,14 @@ It raises AnswerError (an AssertionError) with specific feedback, or returns Tru
 from __future__ import annotations
 
 import copy
-import inspect
 import os
-import textwrap
 import warnings
 
 import numpy as np
 
 from .. import data
-from ..check import (TEST_FUNCTIONS, AnswerError, assert_vectorized, calls_into, compare, replaced_globals,
-                     static_vectorization_problems)
+from ..check import (TEST_FUNCTIONS, AnswerError, assert_vectorized, calls_into, compare, delegation_message,
+                     replaced_globals, source_vectorization_problem)
 from ..metrics import one_hot
 from . import activations
 from .fixtures import COLLABORATORS, reference_function
@@ -350,8 +348,7 @@ def grade(suite, function, name=None, *, trials=4, seed=None, vectorized=None, i
                     lines.append(f"Likely mistake: {found[0]}")
                 raise AnswerError("\n".join(lines)) from error
         if offenders and independent:
-            raise AnswerError(f"{name} calls the reference implementation ({', '.join(sorted(set(offenders)))}); "
-                              f"the answer must be your own code.")
+            raise AnswerError(delegation_message(name, offenders))
         report = compare(_named(got, outputs), _named(expected, outputs), m=m,
                          name=outputs[0] if outputs and len(outputs) == 1 else "")
         if not report:
@@ -371,11 +368,7 @@ def grade(suite, function, name=None, *, trials=4, seed=None, vectorized=None, i
             return random_arguments(suite, name, rng, m=m, sizes=_sizes)[0]
         with replaced_globals(function, replacements):
             assert_vectorized(function, make_arguments, name=name)
-        try:
-            source = textwrap.dedent(inspect.getsource(function))
-        except (OSError, TypeError):  # no source to read (a function built at run time)
-            source = None
-        problems = static_vectorization_problems([source], name, defined_as=function.__name__) if source else []
-        if problems:
-            raise AnswerError(problems[0])
+        problem = source_vectorization_problem(function, name)
+        if problem:
+            raise AnswerError(problem)
     return True

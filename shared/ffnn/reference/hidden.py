@@ -25,9 +25,9 @@ import copy
 
 import numpy as np
 
-from ..check import (VECTORIZATION_SIZES, AnswerError, Checker, Outcome, decode, loop_message,
+from ..check import (AnswerError, Checker, Outcome, decode, loop_message,
                      static_vectorization_problems)
-from .fixtures import COLLABORATORS, build_case, function_spec
+from .fixtures import COLLABORATORS, build_case, function_spec, vectorization_runs
 from .grading import VECTORIZED, _Sizes, random_arguments
 
 __all__ = ["build", "verdict", "split"]
@@ -62,12 +62,7 @@ def build(suite, names, *, seed, trials=4):
             spec["standins"] = sorted(spec.pop("collaborators"))
         if name in VECTORIZED.get(suite, ()):
             sizes = _Sizes(np.random.default_rng(master.integers(2**63)), trials + 1)
-            spec["vectorization"] = []
-            for m in VECTORIZATION_SIZES:
-                arguments, _ = random_arguments(suite, name, np.random.default_rng(sizes.seed), m=m, sizes=sizes)
-                stored, _ = build_case(suite, name, {"label": f"m = {m}", "m": m, "args": arguments}, mistakes=False,
-                                       standins=True)
-                spec["vectorization"].append({k: stored[k] for k in ("label", "m", "args", "calls") if k in stored})
+            spec["vectorization"] = vectorization_runs(suite, name, sizes)
         functions[name] = spec
     return {"suite": suite, "functions": functions}
 

@@ -80,6 +80,8 @@ def fixture():
 def verdict(suite, name, record):
     """``(passed, feedback)`` for a prediction the kernel recorded as ``{"value": ...}`` (JSON)."""
     prediction = PREDICTIONS[suite][name]
+    if isinstance(record, dict) and "unencodable" in record:
+        return False, f"prediction {name}: the answer is a {record['unencodable']}, not a {prediction.kind}."
     if not isinstance(record, dict) or "value" not in record:
         return False, f"prediction {name}: no answer was recorded (the answer cell did not run to the end)."
     value = record["value"]
