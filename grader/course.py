@@ -20,6 +20,10 @@ import tempfile
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import kernel_sockets  # noqa: E402
+import release_guard  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE = ROOT / "solutions"
 RELEASE = ROOT / "notebooks"
@@ -74,6 +78,12 @@ def api(**overrides):
     return NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
 
 
+def kernel_config():
+    """Kernels the course starts talk over Unix sockets in a private folder (``kernel_sockets``), not TCP."""
+    from traitlets.config import Config
+    return kernel_sockets.configure(Config())
+
+
 def execute(path: Path, timeout: int = 300, allow_errors: bool = False):
     """Run a notebook top to bottom in a fresh kernel (its folder as working directory); return it, run."""
     import nbformat
@@ -81,7 +91,7 @@ def execute(path: Path, timeout: int = 300, allow_errors: bool = False):
     nb = nbformat.read(path, as_version=4)
     with _environment(notebook_environment()):
         NotebookClient(nb, timeout=timeout, kernel_name="python3", allow_errors=allow_errors,
-                       resources={"metadata": {"path": str(path.parent)}}).execute()
+                       resources={"metadata": {"path": str(path.parent)}}, config=kernel_config()).execute()
     return nb
 
 
@@ -123,15 +133,18 @@ def record(assignments):
 
 
 def generate(assignments, release_dir: Path = RELEASE):
-    """nbgrader generate_assignment for each assignment, into ``release_dir``."""
+    """nbgrader generate_assignment for each assignment, into ``release_dir``; a file there that differs from
+    what was last generated is moved aside first, never written over (``release_guard``)."""
     with tempfile.TemporaryDirectory() as scratch, _environment(notebook_environment()):
         grader = api(**{"CourseDirectory.release_directory": str(release_dir),
                         "CourseDirectory.db_url": f"sqlite:///{scratch}/gradebook.db"})
         for assignment in assignments:
             source_notebook(assignment)
-            result = grader.generate_assignment(assignment, force=True, create=True)
-            if not result["success"]:
-                raise SystemExit(f"generate_assignment {assignment} failed:\n{result.get('error')}\n{result.get('log')}")
+            with release_guard.generating(release_dir, assignment):
+                result = grader.generate_assignment(assignment, force=True, create=True)
+                if not result["success"]:
+                    raise SystemExit(f"generate_assignment {assignment} failed:\n{result.get('error')}\n"
+                                     f"{result.get('log')}")
             print(f"generated {release_notebook(assignment, release_dir)}")
 
 

@@ -30,6 +30,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import course  # noqa: E402
+import release_guard  # noqa: E402
 
 ROOT = course.ROOT
 DIST = Path(os.environ.get("FFNN_DIST", ROOT / "dist"))
@@ -109,10 +110,11 @@ def release(options) -> int:
     grader = api(config)
     release_dir = _path(config, "release_directory")
     for assignment in options.assignments:
-        result = grader.generate_assignment(assignment, force=True, create=True)
-        if not result["success"]:
-            print(f"release: generate_assignment {assignment} failed:\n{result.get('error')}", file=sys.stderr)
-            return 1
+        with release_guard.generating(release_dir, assignment, say=lambda text: print(f"release: {text}")):
+            result = grader.generate_assignment(assignment, force=True, create=True)
+            if not result["success"]:
+                print(f"release: generate_assignment {assignment} failed:\n{result.get('error')}", file=sys.stderr)
+                raise SystemExit(1)  # before the guard records a half-written folder as generated
         print(f"release: {assignment}: student version {course.release_notebook(assignment, release_dir)}")
     for assignment in options.assignments:
         student_path = course.release_notebook(assignment, release_dir)

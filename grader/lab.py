@@ -1,7 +1,9 @@
 """Start JupyterLab on the course as a student sees it: `make lab` runs this.
 
-The server binds to 127.0.0.1 on the first free port from 8888 (or --port), opens on notebooks/ (the student
-versions), and has nbgrader's student-side extension only: the Validate button, without the instructor panels
+The server binds to 127.0.0.1 on the first free port from 8888 (or --port) and opens on workspace/, the student's
+own git-ignored copies of the released notebooks (``workspace.prepare``: copied once, never written over by a
+release or a `git pull`; a course update arrives as a new file next to a notebook the student has touched). It has
+nbgrader's student-side extension only: the Validate button, without the instructor panels
 (formgrader, create assignment, course and assignment lists). That set-up is the config folder
 grader/student_lab, put first on JUPYTER_CONFIG_PATH. It prints the URL to open, token included.
 """
@@ -14,6 +16,9 @@ import secrets
 import socket
 import sys
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import workspace  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 STUDENT_CONFIG = ROOT / "grader" / "student_lab"
@@ -57,12 +62,19 @@ def command(port: int, root_dir: Path, open_browser: bool = False) -> list[str]:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=None, help="port to use (default: first free from 8888)")
-    parser.add_argument("--root", type=Path, default=ROOT / "notebooks", help="folder to open (default: notebooks/)")
+    parser.add_argument("--root", type=Path, default=workspace.WORKSPACE,
+                        help="your workspace, the folder the lab opens (default: workspace/)")
+    parser.add_argument("--release", type=Path, default=ROOT / "notebooks",
+                        help="the released notebooks to copy from (default: notebooks/)")
+    parser.add_argument("--prepare-only", action="store_true",
+                        help="bring new and updated notebooks into the workspace, then stop")
     parser.add_argument("--browser", action="store_true", help="also open a web browser")
     options = parser.parse_args(argv)
-    if not options.root.is_dir():
-        print(f"make lab: {options.root} does not exist; run it from a clone of the course.", file=sys.stderr)
-        return 2
+    for sentence in workspace.prepare(options.release, options.root):
+        print(f"make lab: {sentence}", flush=True)
+    print(f"make lab: your workspace is {options.root} (yours: nothing the course does writes over it)", flush=True)
+    if options.prepare_only:
+        return 0
     port = options.port or free_port(8888)
     token = secrets.token_hex(16)
     print(f"Course JupyterLab: open  http://127.0.0.1:{port}/lab?token={token}", flush=True)

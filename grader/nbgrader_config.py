@@ -37,9 +37,9 @@ c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedb
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 
-# Kernels run the course environment's Python; a cell that runs longer than this is stopped.
+# Kernels run the course environment's Python; a cell that runs longer than this is stopped. They talk to
+# nbgrader over Unix sockets (IPC) in a private folder (kernel_sockets.py), as the grading sandbox's do.
 c.Execute.timeout = 120
-c.Execute.allow_errors = True
 
 # Autograding, whichever way it is started (`nbgrader autograde`, the formgrader's Autograde button, `make
 # autograde`), runs the course's steps (grader/preprocessors/): cell metadata restored from the gradebook, the
@@ -48,7 +48,10 @@ c.Execute.allow_errors = True
 # refuses (naming `make autograde`) before any student code runs.
 if GRADER not in sys.path:
     sys.path.insert(0, GRADER)
-import preprocessors  # noqa: E402 - the folder above must be importable first
+import kernel_sockets  # noqa: E402 - the folder above must be importable first
+import preprocessors  # noqa: E402
+
+kernel_sockets.configure(c)
 
 c.Autograde.sanitize_preprocessors = preprocessors.SANITIZE
 c.Autograde.autograde_preprocessors = preprocessors.AUTOGRADE

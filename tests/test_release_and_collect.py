@@ -4,18 +4,43 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import zipfile
 
+from known_warnings import unexplained_warnings
 from test_grading_workflow import ASSIGNMENT, PYTHON, ROOT, run
+from test_workspace import NOTEBOOK, answer, course_update, release_guard
 
 
 # ------------------------------------------------------------------------------------------------- release
 
 def test_release_builds_bundles_without_solutions_or_hidden_tests(tmp_path):
-    env = {"FFNN_RELEASE": str(tmp_path / "release"), "FFNN_DIST": str(tmp_path / "dist"),
+    """Also: the student's answers survive the release and a course update (the workspace), and the release's
+    output has no WARNING line that tests/known_warnings.py does not explain."""
+    release_dir, space = tmp_path / "release", tmp_path / "workspace"
+    shutil.copytree(ROOT / "notebooks" / "03_activations", release_dir / "03_activations")  # a clone's notebooks/
+    release_guard.remember(release_dir, "03_activations")
+    lab = [str(ROOT / "grader" / "lab.py"), "--prepare-only", "--release", str(release_dir), "--root", str(space)]
+    run(lab, {})
+    answer(space / NOTEBOOK)  # the student works in their workspace...
+    answered = (space / NOTEBOOK).read_bytes()
+    answer(release_dir / NOTEBOOK, "return 'answered in notebooks/'")  # ...or, the old way, in notebooks/
+    in_release_dir = (release_dir / NOTEBOOK).read_bytes()
+
+    env = {"FFNN_RELEASE": str(release_dir), "FFNN_DIST": str(tmp_path / "dist"),
            "FFNN_GRADEBOOK_URL": f"sqlite:///{tmp_path / 'gradebook.db'}"}
     result = run([str(ROOT / "grader" / "instructor.py"), "release", "03_activations"], env)
+    assert unexplained_warnings(result.stdout + result.stderr) == []
+    moved = list((release_dir / release_guard.PREVIOUS).rglob("03_activations.ipynb"))
+    assert len(moved) == 1 and moved[0].read_bytes() == in_release_dir, "the answers in notebooks/ were lost"
+    assert f"kept your changes: {release_dir / NOTEBOOK}" in result.stdout and str(moved[0]) in result.stdout
+    course_update(release_dir, "Course update after the release.")  # what a `git pull` brings
+    prepared = run(lab, {})
+    assert (space / NOTEBOOK).read_bytes() == answered, "the student's answers were written over"
+    updates = list((space / "03_activations").glob("03_activations (course update *).ipynb"))
+    assert len(updates) == 1 and "Course update after the release." in updates[0].read_text()
+    assert "your copy is unchanged" in prepared.stdout
     source = json.loads((ROOT / "solutions" / "03_activations" / "03_activations.ipynb").read_text())
     graded = sum(bool(c["metadata"].get("nbgrader", {}).get("grade")) for c in source["cells"])
     assert graded >= 8, graded
