@@ -3,7 +3,7 @@
     python grader/instructor.py release                       # validate, generate, check, build dist/ bundles
     python grader/instructor.py collect [--zip downloads.zip] # from nbgrader's exchange, or an LMS download
     python grader/instructor.py feedback [--assignment A]     # HTML feedback without hidden tests
-    python grader/instructor.py grades                        # CSV export + an at-a-glance report
+    python grader/instructor.py grades                        # grades.csv (with status) + an at-a-glance report
     python grader/instructor.py roster students.csv           # import the class list into the gradebook
 
 Autograding is grader/autograde.py (make autograde). All paths come from grader/nbgrader_config.py, so every
@@ -196,6 +196,9 @@ def collect_zip(config, archive: Path) -> int:
                  for name in [p.stem for p in (course.SOURCE / assignment).glob("*.ipynb")]}
     unmatched, collected = [], Counter()
     roster = roster_ids(config)
+    if not roster:
+        print("collect: no roster imported (optional): student ids are read from the file names as they are; "
+              "`make roster CSV=students.csv` first to have unknown ids pointed out.")
     try:
         bundle = zipfile.ZipFile(archive)
     except zipfile.BadZipFile as error:
@@ -216,13 +219,18 @@ def collect_zip(config, archive: Path) -> int:
             folder.mkdir(parents=True, exist_ok=True)
             destination = folder / f"{notebook}.ipynb"
             data = bundle.read(info)
+            unknown = f" (NOT on the roster: check the id)" if roster and student not in roster else ""
             if destination.exists() and destination.read_bytes() == data:
+                print(f"collect: {student} {assignment} <- {info.filename}: already collected, unchanged{unknown}")
                 continue
+            replaced = destination.exists()
             _keep_previous(destination)
             destination.write_bytes(data)
             stamp = time.strftime("%Y-%m-%d %H:%M:%S", (*info.date_time, 0, 0, -1))  # the zip's own clock
             (folder / "timestamp.txt").write_text(stamp)
             collected[assignment] += 1
+            what = "a newer file; the previous one moved to .previous/" if replaced else "new"
+            print(f"collect: {student} {assignment} <- {info.filename}: {what}, submitted {stamp}{unknown}")
     for assignment, count in sorted(collected.items()):
         print(f"collect: {assignment}: {count} notebook(s) into {submitted}")
     if unmatched:
@@ -242,14 +250,37 @@ def collect_exchange(config, assignments) -> int:
               f"download with `make collect ZIP=downloads.zip` instead.", file=sys.stderr)
         return 2
     status = 0
+    submitted = _path(config, "submitted_directory")
+    roster = set(roster_ids(config))
     for assignment in assignments:
+        before = _submissions(submitted, assignment)
         result = grader.collect(assignment)
         ok = result["success"]
         status |= not ok
         print(f"collect: {assignment}: {'ok' if ok else 'FAILED'}")
         if not ok:
             print(result.get("error") or result.get("log"), file=sys.stderr)
+            continue
+        after = _submissions(submitted, assignment)
+        for student, (stamp, files) in sorted(after.items()):
+            what = ("new" if student not in before else
+                    "unchanged" if before[student] == (stamp, files) else "a newer submission")
+            unknown = " (NOT on the roster: check the id)" if roster and student not in roster else ""
+            print(f"collect: {student} {assignment}: {', '.join(files) or 'no notebook'} submitted {stamp}: "
+                  f"{what}{unknown}")
+        if not after:
+            print(f"collect: {assignment}: nobody has submitted it to the exchange ({grader.exchange_root}) yet.")
     return status
+
+
+def _submissions(submitted: Path, assignment: str) -> dict:
+    """{student: (timestamp, notebook names)} of an assignment's collected submissions."""
+    found = {}
+    for folder in sorted(submitted.glob(f"*/{assignment}")) if submitted.is_dir() else []:
+        stamp_file = folder / "timestamp.txt"
+        stamp = stamp_file.read_text().strip() if stamp_file.exists() else "(no timestamp)"
+        found[folder.parent.name] = (stamp, tuple(sorted(p.name for p in folder.glob("*.ipynb"))))
+    return found
 
 
 # ------------------------------------------------------------------------------------------------ feedback
@@ -366,9 +397,11 @@ def grades(options) -> int:
     csv_path = GRADES / "grades.csv"
     cdir = coursedir(config)
     totals, cell_passes, cell_counts = defaultdict(list), defaultdict(int), defaultdict(int)
+    handed_in = set()
     with Gradebook(cdir.db_url, cdir.course_id) as gradebook:
         for assignment in gradebook.assignments:
             for submission in assignment.submissions:
+                handed_in.add((assignment.name, submission.student.id))
                 # the total the export reports: the raw score less any late penalty, never below 0
                 totals[assignment.name].append(max(0.0, submission.score - submission.late_submission_penalty))
                 for notebook in submission.notebooks:
@@ -376,7 +409,8 @@ def grades(options) -> int:
                         key = (assignment.name, grade.name)
                         cell_counts[key] += 1
                         cell_passes[key] += grade.score >= grade.max_score
-    rows = export_csv(config, csv_path)
+    rows = export_csv(config, GRADES / "grades-nbgrader.csv")
+    write_grades_with_status(rows, handed_in, csv_path)
     mistakes = Counter()
     autograded = _path(config, "autograded_directory")
     for path in autograded.glob("*/*/*.ipynb") if autograded.is_dir() else []:
@@ -394,14 +428,38 @@ def grades(options) -> int:
                         if line.startswith("Likely mistake:"):
                             mistakes[line[len("Likely mistake:"):].strip()] += 1
     report = write_report(totals, cell_passes, cell_counts, mistakes)
-    print(f"grades: nbgrader's CSV export, {len(rows)} row(s) (one per student and assignment) -> {csv_path}\n"
+    print(f"grades: {len(rows)} row(s), one per student and assignment, with a status column -> {csv_path}\n"
+          f"grades: nbgrader's own CSV export, unchanged (0 where nothing was submitted) -> "
+          f"{GRADES / 'grades-nbgrader.csv'}\n"
           f"grades: report -> {report}")
-    missing = Counter(row["assignment"] for row in rows if not row["timestamp"])
+    missing = Counter(row["assignment"] for row in rows if (row["assignment"], row["student_id"]) not in handed_in)
     for assignment, scores in sorted(totals.items()):
         mean = sum(scores) / len(scores)
-        absent = f", {missing[assignment]} without a submission (0 in the CSV)" if missing[assignment] else ""
+        absent = (f", {missing[assignment]} not submitted (status 'not submitted', no score)"
+                  if missing[assignment] else "")
         print(f"  {assignment}: {len(scores)} submissions, mean {mean:.1f}{absent}")
     return 0
+
+
+#: Columns of grades.csv: nbgrader's export, then whether the student submitted at all.
+GRADES_COLUMNS = EXPORT_COLUMNS + ["status"]
+NOT_SUBMITTED = "not submitted"
+
+
+def write_grades_with_status(rows: list[dict], handed_in: set, destination: Path):
+    """grades.csv: nbgrader's rows with a `status` column ("submitted" or "not submitted"); a row without a
+    submission has empty scores instead of nbgrader's 0, so that it never reads as a blank notebook's 0."""
+    partial = destination.with_name(destination.name + ".partial")
+    with open(partial, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(GRADES_COLUMNS)
+        for row in rows:
+            if (row["assignment"], row["student_id"]) in handed_in:
+                writer.writerow([row[c] for c in EXPORT_COLUMNS] + ["submitted"])
+            else:
+                blank = {"raw_score", "late_submission_penalty", "score"}
+                writer.writerow(["" if c in blank else row[c] for c in EXPORT_COLUMNS] + [NOT_SUBMITTED])
+    partial.replace(destination)
 
 
 def write_report(totals, cell_passes, cell_counts, mistakes) -> Path:

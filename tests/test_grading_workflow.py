@@ -224,6 +224,7 @@ def test_grades_export_and_report(graded, feedback):
     assert {r["student_id"] for r in rows} == set(graded["expected"])
     for row in rows:
         assert float(row["score"]) == sum(graded["first"][row["student_id"]].values())
+        assert row["status"] == "submitted"
     report = (grades / "report.html").read_text()
     assert "data:image/png;base64," in report  # the histogram
     assert "test_backward_propagation" in report and "pass rate" in report

@@ -100,7 +100,7 @@ def students(db_url) -> dict:
 
 # --------------------------------------------------------------------------------------------------- grades
 
-def test_grades_is_nbgraders_csv_export_with_the_right_scores(course_env, capsys):
+def test_grades_csv_has_the_right_scores_and_keeps_not_submitted_apart_from_0(course_env, capsys):
     fill_gradebook(course_env["db_url"])
     autograded_notebook(Path(course_env["env"]["FFNN_AUTOGRADED"]), "bob",
                         ["forgot the 1/m factor", "forgot the 1/m factor", "used <b>tanh</b>"])
@@ -109,9 +109,9 @@ def test_grades_is_nbgraders_csv_export_with_the_right_scores(course_env, capsys
     csv_path = course_env["grades"] / "grades.csv"
     with open(csv_path, newline="") as handle:
         header = next(csv.reader(handle))
-    assert header == NBGRADER_HEADER
+    assert header == NBGRADER_HEADER + ["status"]
     rows = {(r["assignment"], r["student_id"]): r for r in csv.DictReader(open(csv_path, newline=""))}
-    # one row per student and assignment, a missing submission scoring 0
+    # one row per student and assignment; a missing submission has no score and says so
     assert set(rows) == {(a, s) for a in ("hw1", "hw2") for s, *_ in STUDENTS}
     for student, first, last, email in STUDENTS:
         row = rows["hw1", student]
@@ -123,9 +123,17 @@ def test_grades_is_nbgraders_csv_export_with_the_right_scores(course_env, capsys
             assert float(row["raw_score"]) == a + b
             assert float(row["late_submission_penalty"]) == penalty
             assert float(row["score"]) == max(0.0, a + b - penalty)
+            assert row["status"] == "submitted"
         else:
-            assert row["timestamp"] == "" and float(row["raw_score"]) == 0.0 and float(row["score"]) == 0.0
-        assert float(rows["hw2", student]["score"]) == 0.0 and float(rows["hw2", student]["max_score"]) == 4.0
+            assert row["timestamp"] == "" and row["raw_score"] == "" and row["score"] == ""
+            assert row["status"] == "not submitted"
+        assert rows["hw2", student]["score"] == "" and float(rows["hw2", student]["max_score"]) == 4.0
+        assert rows["hw2", student]["status"] == "not submitted"
+    # nbgrader's own export stays next to it, unchanged: 0 where nothing was submitted
+    theirs = {(r["assignment"], r["student_id"]): r
+              for r in csv.DictReader(open(csv_path.with_name("grades-nbgrader.csv"), newline=""))}
+    assert set(theirs) == set(rows)
+    assert all(float(theirs[k]["score"]) == 0.0 for k, r in rows.items() if r["status"] == "not submitted")
     # the at-a-glance report still works
     report = (course_env["grades"] / "report.html").read_text()
     assert "data:image/png;base64," in report
@@ -135,7 +143,7 @@ def test_grades_is_nbgraders_csv_export_with_the_right_scores(course_env, capsys
     assert "forgot the 1/m factor</td><td>3</td>" in mistakes
     assert "used &lt;b&gt;tanh&lt;/b&gt;</td><td>1</td>" in mistakes and "not graded" not in mistakes
     out = capsys.readouterr().out
-    assert str(csv_path) in out and "report.html" in out and "1 without a submission" in out
+    assert str(csv_path) in out and "report.html" in out and "1 not submitted" in out
     assert not csv_path.with_name("grades.csv.partial").exists()
 
 
@@ -152,7 +160,7 @@ def test_grades_csv_is_the_same_file_nbgrader_export_writes(course_env, tmp_path
                              "--course=ffnn", f"--to={theirs_dir / 'grades.csv'}"], cwd=theirs_dir, env=env,
                             capture_output=True, text=True, timeout=600)
     assert theirs.returncode == 0, theirs.stdout + theirs.stderr
-    assert (course_env["grades"] / "grades.csv").read_text() == (theirs_dir / "grades.csv").read_text()
+    assert (course_env["grades"] / "grades-nbgrader.csv").read_text() == (theirs_dir / "grades.csv").read_text()
 
 
 def test_grades_refuses_an_export_whose_columns_shift(course_env):

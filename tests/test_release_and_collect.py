@@ -83,12 +83,19 @@ def test_collect_from_an_lms_download(tmp_path):
     assert (submitted / "jdoe42" / ASSIGNMENT / "timestamp.txt").exists()
     assert "2 file(s) did not match" in result.stdout
     assert "notes/readme.txt" in result.stdout and f"\n  {ASSIGNMENT}.ipynb" in result.stdout
-    # collecting a newer download keeps the older file instead of overwriting it
+    # it says what it matched, file by file, and that no roster was there to check the ids against
+    assert f"collect: jdoe42 {ASSIGNMENT} <- jdoe42_{ASSIGNMENT}.ipynb: new, submitted " in result.stdout
+    assert f"collect: asmith {ASSIGNMENT} <- section-b/asmith_late_{ASSIGNMENT}-1.ipynb: new" in result.stdout
+    assert "no roster imported (optional)" in result.stdout
+    # collecting a newer download keeps the older file instead of overwriting it, and says so
     with zipfile.ZipFile(download, "w") as archive:
         archive.writestr(f"jdoe42_{ASSIGNMENT}.ipynb", notebook + b"\n")
-    run([str(ROOT / "grader" / "instructor.py"), "collect", "--zip", str(download)], env)
+        archive.writestr(f"asmith_{ASSIGNMENT}.ipynb", notebook)
+    again = run([str(ROOT / "grader" / "instructor.py"), "collect", "--zip", str(download)], env)
     kept = list((submitted / "jdoe42" / ASSIGNMENT / ".previous").rglob("*.ipynb"))
     assert len(kept) == 1 and kept[0].read_bytes() == notebook
+    assert f"jdoe42_{ASSIGNMENT}.ipynb: a newer file; the previous one moved to .previous/" in again.stdout
+    assert f"collect: asmith {ASSIGNMENT} <- asmith_{ASSIGNMENT}.ipynb: already collected, unchanged" in again.stdout
 
 
 def test_collect_reports_a_broken_archive(tmp_path):
@@ -123,3 +130,5 @@ def test_collect_from_the_exchange(tmp_path):
     student = pwd.getpwuid(os.getuid()).pw_name  # nbgrader's exchange names the submitter by the account
     collected = tmp_path / "submitted" / student / ASSIGNMENT
     assert (collected / f"{ASSIGNMENT}.ipynb").exists() and (collected / "timestamp.txt").exists()
+    assert f"collect: {student} {ASSIGNMENT}: {ASSIGNMENT}.ipynb submitted " in result.stdout
+    assert result.stdout.rstrip().endswith(": new"), result.stdout
