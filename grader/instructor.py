@@ -285,27 +285,10 @@ def _submissions(submitted: Path, assignment: str) -> dict:
 
 # ------------------------------------------------------------------------------------------------ feedback
 
-def _feedback_preprocessors():
-    from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
-    from nbgrader.preprocessors import ClearHiddenTests, GetGrades, NbGraderPreprocessor
-
-    class ShortTracebacks(NbGraderPreprocessor):
-        """Errors as 'Name: message' only: a traceback would show the test cell's lines around the failure."""
-
-        def preprocess_cell(self, cell, resources, index):
-            for output in cell.get("outputs", []):
-                if output.get("output_type") == "error":
-                    output["traceback"] = [f"{output.get('ename', 'Error')}: {output.get('evalue', '')}"]
-            return cell, resources
-
-    return [GetGrades, ClearHiddenTests, ShortTracebacks, CSSHTMLHeaderPreprocessor]
-
-
 def _feedback_config():
-    config = course.load_config()
-    config["GenerateFeedback"]["preprocessors"] = _feedback_preprocessors()
-    config["ClearHiddenTests"]["enforce_metadata"] = False
-    return config
+    """The course's configuration; its feedback steps and page are set there (grader/nbgrader_config.py), so that
+    `nbgrader generate_feedback` and the formgrader's button write the same pages as `make feedback`."""
+    return course.load_config()
 
 
 def _feedback_for(pairs):
@@ -432,12 +415,16 @@ def grades(options) -> int:
           f"grades: nbgrader's own CSV export, unchanged (0 where nothing was submitted) -> "
           f"{GRADES / 'grades-nbgrader.csv'}\n"
           f"grades: report -> {report}")
-    missing = Counter(row["assignment"] for row in rows if (row["assignment"], row["student_id"]) not in handed_in)
+    missing = defaultdict(list)
+    for row in rows:
+        if (row["assignment"], row["student_id"]) not in handed_in:
+            missing[row["assignment"]].append(row["student_id"])
     for assignment, scores in sorted(totals.items()):
         mean = sum(scores) / len(scores)
-        absent = (f", {missing[assignment]} not submitted (status 'not submitted', no score)"
-                  if missing[assignment] else "")
-        print(f"  {assignment}: {len(scores)} submissions, mean {mean:.1f}{absent}")
+        absent = missing[assignment]
+        names = ", ".join(absent[:10]) + (f" and {len(absent) - 10} more" if len(absent) > 10 else "")
+        print(f"  {assignment}: {len(scores)} submissions, mean {mean:.1f}"
+              + (f", {len(absent)} not submitted ({names}; status 'not submitted', no score)" if absent else ""))
     return 0
 
 
