@@ -58,3 +58,14 @@ c.Autograde.autograde_preprocessors = preprocessors.AUTOGRADE
 c.OverwriteCells.add_missing_cells = True
 c.SandboxedExecute.cell_timeout = 60
 c.SandboxedExecute.notebook_timeout = 600
+
+# Feedback, whichever way it is written (`make feedback`, `nbgrader generate_feedback`, the formgrader's button):
+# hidden tests removed from every test cell (also from cells whose metadata a student changed), short error
+# messages, a note where a hidden test failed after the visible one passed, formulas as MathML (no MathJax from a
+# CDN), wrapped failure text, and score rows named after their functions (grader/feedback_page.py).
+import feedback_page  # noqa: E402
+
+c.GenerateFeedback.preprocessors = preprocessors.FEEDBACK
+c.GenerateFeedback.exporter_class = feedback_page.FeedbackExporter
+c.ClearHiddenTests.enforce_metadata = False
+c.FeedbackExporter.extra_template_basedirs = [feedback_page.TEMPLATES, feedback_page.NBGRADER_TEMPLATES]

@@ -204,6 +204,13 @@ def test_feedback_shows_checker_messages_but_no_hidden_tests(graded, feedback):
         for text in hidden:
             assert text not in html, (page, text)
         assert "Traceback (most recent call last)" not in html
+        # readable offline: formulas as MathML, no MathJax from a CDN; every score row names its function
+        assert "<math" in html and "cdnjs" not in html and "mathjax.js" not in html.lower(), page
+        assert ">Test cell</a>" not in html and "><code>compute_cost</code></a> (Score:" in html, page
+    # where a hidden test failed after the visible one passed, a line says why both are true
+    note = "The visible test above checks the examples shown in the notebook, and they passed."
+    assert note in (feedback / "hardcodes-visible" / ASSIGNMENT / f"{ASSIGNMENT}.html").read_text()
+    assert note not in (feedback / "blank" / ASSIGNMENT / f"{ASSIGNMENT}.html").read_text()
     for student, expectation in graded["expected"].items():
         phrases = [expectation.feedback] if isinstance(expectation.feedback, str) else expectation.feedback
         html = ""

@@ -53,10 +53,13 @@ def formgrader(tmp_path_factory):
     reported = {e["student"]: (e["score"], e["max_score"]) for e in report["submissions"]}
     assert reported == {s: view.notebook[s][:2] for s in students}, \
         f"the autograde's report says {reported}; the gradebook holds {view.notebook}"
+    made = subprocess.run([sys.executable, str(ROOT / "grader" / "instructor.py"), "feedback"], cwd="/", env=env,
+                          capture_output=True, text=True, timeout=600)  # `make feedback`
+    assert made.returncode == 0, made.stdout[-2000:] + made.stderr[-2000:]
     server_env = {**env, "JUPYTER_CONFIG_PATH": str(ROOT / "grader"), "JUPYTER_RUNTIME_DIR": str(folder / "rt")}
     server = Server("formgrader", ROOT, server_env)
     yield SimpleNamespace(server=server, gradebook=view, assignment=corpus.ASSIGNMENT, notebook=corpus.ASSIGNMENT,
-                          students=students)
+                          students=students, feedback=folder / "feedback")
     server.stop()
 
 
@@ -142,6 +145,41 @@ def test_formgrader_lists_assignments_students_scores_and_opens_a_submission(bro
                 f"cy's submission, {grade_id}: shows {cell['shown']!r}; the gradebook holds {score:g} of {top:g}"
     finally:
         page.close()
+
+
+def test_feedback_page_reads_well_offline(browser, formgrader):
+    """cy's feedback page (`make feedback`) opened from its file with every network request refused: the formulas
+    are drawn (MathML), the failure text wraps inside the page, and every score row names its function."""
+    page_path = formgrader.feedback / "cy" / formgrader.assignment / f"{formgrader.notebook}.html"
+    page = browser.new_page(viewport={"width": 1000, "height": 900})
+    requested = []
+
+    def refuse(route):
+        requested.append(route.request.url)
+        route.abort()
+
+    page.route(re.compile(r"^(https?|wss?)://"), refuse)
+    try:
+        page.goto(page_path.as_uri())
+        page.wait_for_load_state("load")
+        page.screenshot(path=str(ARTIFACTS / "feedback-page.png"), full_page=True)
+        shown = page.evaluate("""() => {
+            const formulas = [...document.querySelectorAll('math')];
+            const drawn = formulas.filter(m => m.getBoundingClientRect().width > 0).length;
+            const rows = [...document.querySelectorAll('#toc li')].map(li => li.innerText.trim());
+            const pres = [...document.querySelectorAll('div.output_area pre')];
+            return {formulas: formulas.length, drawn, rows,
+                    overflowing: pres.filter(p => p.scrollWidth > p.clientWidth + 1).length,
+                    page_wider: document.documentElement.scrollWidth > window.innerWidth + 1};
+        }""")
+    finally:
+        page.close()
+    assert requested == [], f"the feedback page asked the network for {requested}"
+    assert shown["formulas"] > 20 and shown["drawn"] == shown["formulas"], shown
+    assert shown["overflowing"] == 0 and not shown["page_wider"], shown
+    tests = [row for row in shown["rows"] if "(Score:" in row]
+    assert tests and not [row for row in tests if row.startswith("Test cell")], shown["rows"]
+    assert any(row.startswith("backward_propagation (Score: 0") for row in tests), shown["rows"]
 
 
 # ------------------------------------------------------------------------------- the formgrader's Autograde button
