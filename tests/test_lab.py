@@ -84,6 +84,7 @@ def test_instructor_extensions_are_off_and_validate_is_on(server):
     for plugin in ["formgrader", "create-assignment", "course-list", "assignment-list"]:
         assert f"@jupyter/nbgrader:{plugin}" in disabled, disabled
     assert "@jupyter/nbgrader:validate-assignment" not in disabled
+    assert "@jupyterlab/apputils-extension:announcements" in disabled  # no news pop-up over the first output
     with pytest.raises(urllib.error.HTTPError) as raised:
         _get(f"{base}/formgrader?token={token}")
     assert raised.value.code == 404
