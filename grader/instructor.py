@@ -30,6 +30,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import course  # noqa: E402
+import lms_export  # noqa: E402
 import release_guard  # noqa: E402
 
 ROOT = course.ROOT
@@ -380,13 +381,19 @@ def grades(options) -> int:
     csv_path = GRADES / "grades.csv"
     cdir = coursedir(config)
     totals, cell_passes, cell_counts = defaultdict(list), defaultdict(int), defaultdict(int)
-    handed_in = set()
+    handed_in, scores = set(), {}
     with Gradebook(cdir.db_url, cdir.course_id) as gradebook:
+        students = [{"id": s.id, **_student_fields(s)} for s in gradebook.students]
+        order = {name: i for i, name in enumerate(course.ASSIGNMENTS)}
+        assignments = sorted(((a.name, a.max_score) for a in gradebook.assignments),
+                             key=lambda a: (order.get(a[0], len(order)), a[0]))
         for assignment in gradebook.assignments:
             for submission in assignment.submissions:
                 handed_in.add((assignment.name, submission.student.id))
                 # the total the export reports: the raw score less any late penalty, never below 0
-                totals[assignment.name].append(max(0.0, submission.score - submission.late_submission_penalty))
+                total = max(0.0, submission.score - submission.late_submission_penalty)
+                totals[assignment.name].append(total)
+                scores[submission.student.id, assignment.name] = total
                 for notebook in submission.notebooks:
                     for grade in notebook.grades:
                         key = (assignment.name, grade.name)
@@ -411,10 +418,21 @@ def grades(options) -> int:
                         if line.startswith("Likely mistake:"):
                             mistakes[line[len("Likely mistake:"):].strip()] += 1
     report = write_report(totals, cell_passes, cell_counts, mistakes)
+    try:
+        lms_files = lms_export.write(students, assignments, scores, GRADES)
+    except lms_export.MissingLmsIds as error:
+        lms_files, lms_problem = [], str(error)
+    else:
+        lms_problem = None
     print(f"grades: {len(rows)} row(s), one per student and assignment, with a status column -> {csv_path}\n"
           f"grades: nbgrader's own CSV export, unchanged (0 where nothing was submitted) -> "
           f"{GRADES / 'grades-nbgrader.csv'}\n"
           f"grades: report -> {report}")
+    if lms_files:
+        print(f"grades: for the LMS gradebook imports (one row per student, not submitted left blank): "
+              f"{', '.join(str(p) for p in lms_files)}")
+    else:
+        print(f"grades: no Canvas or Moodle file written: {lms_problem}")
     missing = defaultdict(list)
     for row in rows:
         if (row["assignment"], row["student_id"]) not in handed_in:
@@ -631,6 +649,10 @@ def roster(options) -> int:
     added = sum(1 for i in ids if i not in known)
     print(f"roster: {len(students)} student(s) imported into {cdir.db_url} with nbgrader's student import "
           f"({added} new, {len(students) - added} updated)")
+    without = [s["id"] for s in students if not s.get("lms_user_id")]
+    if without:
+        print(f"roster: {len(without)} of them have no lms_user_id, so `make grades` will write no Canvas or Moodle "
+              f"file until they do (add the column and import again).")
     return 0
 
 

@@ -163,6 +163,56 @@ def test_grades_csv_is_the_same_file_nbgrader_export_writes(course_env, tmp_path
     assert (course_env["grades"] / "grades-nbgrader.csv").read_text() == (theirs_dir / "grades.csv").read_text()
 
 
+def _with_lms_ids(db_url, ids):
+    from nbgrader.api import Gradebook
+    with Gradebook(db_url, "ffnn") as gradebook:
+        for student, lms_id in ids.items():
+            gradebook.update_or_create_student(student, lms_user_id=lms_id)
+
+
+def test_grades_for_canvas_and_moodle_round_trip_every_row(course_env, capsys):
+    """The LMS files: their documented headers, one row per student, each score back as the gradebook holds it
+    (nbgrader's total less the late penalty), and 'not submitted' blank in Canvas and '-' in Moodle, never 0."""
+    fill_gradebook(course_env["db_url"])
+    lms = {"ann": "1001", "bob": "1002", "cyd": "1003"}
+    _with_lms_ids(course_env["db_url"], lms)
+    assert instructor.main(["grades"]) == 0
+    expected = {(s, "hw1"): max(0.0, a + b - penalty) for s, (a, b, penalty, _) in SCORES.items()}
+    students = [s for s, *_ in STUDENTS]
+
+    canvas = list(csv.reader(open(course_env["grades"] / "grades-canvas.csv", newline="", encoding="utf-8")))
+    assert canvas[0] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", "hw1", "hw2"]
+    assert canvas[1][0] == "Points Possible" and [float(v) for v in canvas[1][5:]] == [sum(MAX.values()), 4.0]
+    rows = {row[3]: row for row in canvas[2:]}
+    assert sorted(rows) == sorted(students) and len(canvas) == 2 + len(students)
+    assert rows["ann"][0] == "Lee, Ann" and rows["cyd"][0] == "cyd"
+    moodle = list(csv.DictReader(open(course_env["grades"] / "grades-moodle.csv", newline="", encoding="utf-8")))
+    assert list(moodle[0]) == ["First name", "Last name", "ID number", "Email address", "hw1", "hw2"]
+    by_lms = {row["ID number"]: row for row in moodle}
+    assert sorted(by_lms) == sorted(lms.values())
+    for student in students:
+        assert rows[student][1] == lms[student]
+        for column, assignment in ((5, "hw1"), (6, "hw2")):
+            if (student, assignment) in expected:
+                assert float(rows[student][column]) == expected[student, assignment]
+                assert float(by_lms[lms[student]][assignment]) == expected[student, assignment]
+            else:
+                assert rows[student][column] == "" and by_lms[lms[student]][assignment] == "-", (student, assignment)
+    assert by_lms["1001"]["Email address"] == "ann@example.org" and by_lms["1001"]["First name"] == "Ann"
+    assert "grades-canvas.csv" in capsys.readouterr().out
+
+
+def test_grades_without_lms_ids_says_whose_are_missing_and_writes_the_rest(course_env, capsys):
+    fill_gradebook(course_env["db_url"])
+    _with_lms_ids(course_env["db_url"], {"ann": "1001"})
+    assert instructor.main(["grades"]) == 0
+    out = capsys.readouterr().out
+    assert "no Canvas or Moodle file written: 2 of 3 student(s) have no LMS id (bob, cyd)" in out
+    assert "make roster" in out and "lms_user_id" in out
+    assert (course_env["grades"] / "grades.csv").exists()
+    assert not (course_env["grades"] / "grades-canvas.csv").exists()
+
+
 def test_grades_refuses_an_export_whose_columns_shift(course_env):
     """nbgrader writes fields unquoted: a name with a comma (added outside `make roster`) must not slip through
     as a shifted row, and the previous export stays in place."""
