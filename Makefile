@@ -24,7 +24,7 @@ ZIP         ?=
 CSV         ?=
 JOBS        ?=
 
-.PHONY: help env system-packages lab test test-unit test-browser bench lock clean-env release collect autograde feedback grades roster
+.PHONY: help env system-packages lab test test-unit test-browser bench lock clean-env release collect autograde feedback grades similarity roster
 
 help:
 	@echo "make lab     start JupyterLab on the course (student view) and print its URL"
@@ -33,7 +33,7 @@ help:
 	@echo "make bench   print the speed benchmarks"
 	@echo "make env     create or update .venv only;  make lock  re-pin requirements-lock.txt"
 	@echo "Instructors: make release | collect [ZIP=downloads.zip] | autograde [ASSIGNMENT=..] [STUDENT=..]"
-	@echo "             make feedback | grades | roster CSV=students.csv"
+	@echo "             make feedback | grades | similarity [ASSIGNMENT=..] | roster CSV=students.csv"
 
 # The environment ------------------------------------------------------------------------------------------------
 env: $(STAMP)
@@ -118,6 +118,9 @@ feedback: env
 
 grades: env
 	$(BIN)/python grader/instructor.py grades
+
+similarity: env
+	$(BIN)/python grader/similarity.py $(if $(ASSIGNMENT),--assignment $(ASSIGNMENT),)
 
 roster: env
 	@[ -n "$(CSV)" ] || { echo "make roster: give the class list, e.g. make roster CSV=students.csv" >&2; exit 2; }

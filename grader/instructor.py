@@ -18,6 +18,7 @@ import copy
 import csv
 import html
 import io
+import json
 import os
 import re
 import shutil
@@ -497,10 +498,34 @@ def write_report(totals, cell_passes, cell_counts, mistakes) -> Path:
     parts.append("<h2>Most frequent named mistakes</h2><table><tr><th>mistake</th><th>times</th></tr>")
     for text, count in mistakes.most_common(20):  # text from autograded outputs: escape it
         parts.append(f"<tr><td style='text-align:left'>{html.escape(text)}</td><td>{count}</td></tr>")
-    parts.append("</table></body></html>")
+    parts.append("</table>")
+    parts.append(_similarity_section())
+    parts.append("</body></html>")
     path = GRADES / "report.html"
     path.write_text("\n".join(parts), encoding="utf-8")
     return path
+
+
+def _similarity_section() -> str:
+    """The grades report's summary of `make similarity` (its last run), or how to add one."""
+    import similarity
+    summary = similarity.REPORTS / "similarity.json"
+    parts = ["<h2>Similar submissions</h2>"]
+    if not summary.exists():
+        return parts[0] + "<p>Run <code>make similarity</code> to compare the submissions' answer cells.</p>"
+    for result in json.loads(summary.read_text()):
+        name = html.escape(result["assignment"])
+        if len(result["students"]) < 2:
+            parts.append(f"<p>{name}: fewer than two submissions, nothing to compare.</p>")
+            continue
+        parts.append(f"<p>{name}: {len(result['pairs'])} pair(s) of {len(result['students'])} submissions share "
+                     f"at least {result['threshold']:.0%} of one student's own code (details: "
+                     f"similarity-{name}.html).</p>")
+        if result["pairs"]:
+            parts.append("<table><tr><th>students</th><th>shared</th></tr>" + "".join(
+                f"<tr><td>{html.escape(' and '.join(p['students']))}</td><td>"
+                f"{p['shares'][0]:.0%} / {p['shares'][1]:.0%}</td></tr>" for p in result["pairs"]) + "</table>")
+    return "".join(parts)
 
 
 # -------------------------------------------------------------------------------------------------- roster
