@@ -63,14 +63,21 @@ predicted_parameter_count = 64 * 32 + 32 * 16 + 16 * 8 + 8   # forgets the biase
 ''', "test_predict_parameter_count")
 
 
-def _submit(nb, destination, answer=None):
+def _submit(nb, destination, answer=None, carried_as_released=False):
     """Write a submission: ``nb`` without its provided demonstrations (nothing graded depends on them; the full
-    solution is graded in full), with ``answer`` = (grade_id, code) put in when given."""
+    solution is graded in full), with ``answer`` = (grade_id, code) put in when given, and with its carry-over
+    cells (an earlier notebook's answer, pasted by the student; graded there) left as released when asked."""
     import corpus
     nb = corpus.without_demonstrations(nb)
     if answer is not None:
         grade_id, code = answer
         next(c for c in nb.cells if nbgrader_meta(c).get("grade_id") == grade_id).source = code.strip()
+    if carried_as_released:
+        released = {nbgrader_meta(c).get("grade_id"): c.source for c in
+                    nbformat.read(course.release_notebook(destination.parent.name), as_version=4).cells}
+        for cell in nb.cells:
+            if nbgrader_meta(cell).get("grade_id", "").startswith("carry_"):
+                cell.source = released[nbgrader_meta(cell)["grade_id"]]
     destination.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, destination)
 
@@ -92,9 +99,9 @@ def autograded(tmp_path_factory):
     """Every assignment graded by plain `nbgrader autograde` in the repository's root (so with the course's
     configuration: sandboxed execution, hidden tests judged outside the kernel), two assignments at a time, each
     with a gradebook of its own: for notebooks 2-4 the full solution, the blank student version and one catalogued
-    mistake (notebook 1's are in make autograde's corpus, tests/test_grading_workflow.py), for notebook 1 the hostile
-    submissions. Returns ({(assignment, student): {cell: (score, max)}}, roots,
-    {student: corpus expectation})."""
+    mistake with any carry-over cell left unanswered (notebook 1's are in make autograde's corpus,
+    tests/test_grading_workflow.py), for notebook 1 the hostile submissions. Returns
+    ({(assignment, student): {cell: (score, max)}}, roots, {student: corpus expectation})."""
     import corpus
     from test_grading_workflow import package_digest
     package_before = package_digest()
@@ -122,7 +129,9 @@ def autograded(tmp_path_factory):
                 _submit(nbformat.read(course.release_notebook(assignment), as_version=4),
                         submitted / "blank" / assignment / f"{assignment}.ipynb")
                 answer, code, _, _ = MISTAKES[assignment]
-                _submit(source(), submitted / "mistake" / assignment / f"{assignment}.ipynb", (answer, code))
+                # with the carry-over cells unanswered too: they cost nothing (only the catalogued mistake does)
+                _submit(source(), submitted / "mistake" / assignment / f"{assignment}.ipynb", (answer, code),
+                        carried_as_released=True)
                 if assignment == PATCHED_PREDICTION[0]:
                     _submit(source(), submitted / "patched-prediction" / assignment / f"{assignment}.ipynb",
                             PATCHED_PREDICTION[1:3])

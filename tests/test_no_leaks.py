@@ -30,7 +30,9 @@ def _nbgrader(cell):
 
 
 def graded_names(assignment) -> set:
-    """The functions defined in the answer cells of an assignment's source notebook."""
+    """The functions defined in the answer cells of an assignment's source notebook: the ones it grades, and the
+    ones its carry-over cells (grade_id "carry_<function>") ask the student to paste from the earlier notebook that
+    graded them. A carried answer is forbidden in the carrying notebook's release too: it ships only the stub."""
     notebook = json.loads(course.source_notebook(assignment).read_text(encoding="utf-8"))
     names = set()
     for cell in notebook["cells"]:
@@ -122,6 +124,19 @@ def test_the_scan_finds_a_provided_answer_and_an_imported_one():
          "outputs": [{"output_type": "stream", "name": "stdout", "text": "def softmax(Z):\n    return Z\n"}]}]}
     problems = notebook_leaks(json.dumps(notebook), {"relu", "relu_backward", "sigmoid", "softmax"})
     assert len(problems) == 3 and not any("binds relu " in p for p in problems), problems
+
+
+def test_carried_answers_count_as_answers_of_the_carrying_notebook():
+    """numerical_gradient, graded in notebook 3, is carried into notebook 4 (a carry_ cell): the scan forbids it
+    in notebook 4's release, except as the stub."""
+    carried = {}
+    for assignment in ASSIGNMENTS:
+        notebook = json.loads(course.source_notebook(assignment).read_text(encoding="utf-8"))
+        carried[assignment] = {_nbgrader(c)["grade_id"][len("carry_"):] for c in notebook["cells"]
+                               if _nbgrader(c).get("grade_id", "").startswith("carry_")}
+    assert any(carried.values()), "no carry-over cell found: this test checks nothing"
+    for assignment, names in carried.items():
+        assert names <= graded_names(assignment), (assignment, names - graded_names(assignment))
 
 
 def test_the_standins_in_the_student_package_are_not_answers():

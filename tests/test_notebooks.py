@@ -87,6 +87,19 @@ def test_source_notebook_follows_the_conventions(assignment):
                 assert "<Figure size" not in json.dumps(output.get("data", {})), "a figure's repr leaked"
 
 
+def is_carry(cell):
+    """A carry-over cell: the student pastes an answer graded in an earlier notebook (grade_id "carry_<function>")."""
+    return nbgrader_meta(cell).get("grade_id", "").startswith("carry_")
+
+
+def carried(assignment) -> list:
+    """The carry-over cells of an assignment's source notebook."""
+    return [c for c in cells_of(course.source_notebook(assignment)) if is_carry(c)]
+
+
+CARRYING = [assignment for assignment in ASSIGNMENTS if carried(assignment)]
+
+
 #: Graded functions whose final vectorized equation the prose does not write out: it derives the per-entry or
 #: per-example form and names the tools (in collapsed hints), and the student vectorizes it.
 DERIVED = {
@@ -103,7 +116,7 @@ def test_at_least_a_third_of_the_graded_functions_are_derived_by_the_student(ass
     nb = nbformat.read(course.source_notebook(assignment), as_version=4)
     graded = []
     for number, cell in enumerate(nb.cells):
-        if nbgrader_meta(cell).get("solution") and cell.source.lstrip().startswith("def "):
+        if nbgrader_meta(cell).get("solution") and cell.source.lstrip().startswith("def ") and not is_carry(cell):
             graded.append((ast.parse(cell.source.split("### BEGIN SOLUTION")[0] + "\n    pass").body[0].name, number))
     names = [name for name, _ in graded]
     assert set(DERIVED[assignment]) <= set(names), set(DERIVED[assignment]) - set(names)
@@ -113,6 +126,57 @@ def test_at_least_a_third_of_the_graded_functions_are_derived_by_the_student(ass
             before = nb.cells[number - 1]
             assert before.cell_type == "markdown" and "<details><summary>Hint 1" in before.source, \
                 f"{name}: the prose before its answer cell has no hints"
+
+
+@pytest.mark.parametrize("assignment", CARRYING)
+def test_a_carried_answer_is_an_earlier_notebooks_graded_function(assignment):
+    """A carry_<function> cell is an ungraded, unlocked answer cell that defines exactly <function>, which an
+    earlier notebook grades in its answer_<function> cell; no test cell of this notebook names it."""
+    earlier = ASSIGNMENTS[:ASSIGNMENTS.index(assignment)]
+    graded_before = {nbgrader_meta(c)["grade_id"]: c for a in earlier for c in cells_of(course.source_notebook(a))
+                     if nbgrader_meta(c).get("grade_id", "").startswith("answer_")}
+    tests = [c.source for c in cells_of(course.source_notebook(assignment)) if nbgrader_meta(c).get("grade")]
+    for cell in carried(assignment):
+        meta = nbgrader_meta(cell)
+        name = meta["grade_id"][len("carry_"):]
+        assert meta.get("solution") and not meta.get("grade") and not meta.get("locked"), meta
+        assert "### BEGIN SOLUTION" in cell.source and "### END SOLUTION" in cell.source, meta
+        tree = ast.parse(cell.source)
+        assert [type(node).__name__ for node in tree.body] == ["FunctionDef"] and tree.body[0].name == name, \
+            f"{meta['grade_id']} must define {name} and nothing else"
+        assert f"answer_{name}" in graded_before, f"{name} is graded in no notebook before {assignment}"
+        original = ast.parse(graded_before[f"answer_{name}"].source).body[0]
+        assert ast.dump(tree.body[0].args) == ast.dump(original.args), f"{name} takes other arguments than it did"
+        assert not [t for t in tests if re.search(rf"\b{name}\b", t)], f"a test cell of {assignment} uses {name}"
+
+
+@pytest.mark.parametrize("assignment", CARRYING)
+def test_a_carried_answer_left_unanswered_costs_no_points(assignment, tmp_path):
+    """The solution with every carry-over cell as released (the stub): run top to bottom past errors, as nbgrader
+    grades, every graded test cell passes; what fails is provided code that calls the carried function, with
+    NotImplementedError."""
+    source = nbformat.read(course.source_notebook(assignment), as_version=4)
+    released = {nbgrader_meta(c).get("grade_id"): c for c in cells_of(course.release_notebook(assignment))}
+    stubbed = []
+    for cell in source.cells:
+        if is_carry(cell):
+            cell.source = released[nbgrader_meta(cell)["grade_id"]].source
+            assert "raise NotImplementedError()" in cell.source
+            stubbed.append(nbgrader_meta(cell)["grade_id"][len("carry_"):])
+    path = tmp_path / f"{assignment}.ipynb"
+    nbformat.write(source, path)
+    failed = {}
+    for cell in course.execute_allowing_errors(path).cells:
+        errors = [o for o in cell.get("outputs", []) if o.output_type == "error"]
+        if errors:
+            failed[nbgrader_meta(cell).get("grade_id")] = (nbgrader_meta(cell), errors[0])
+    assert failed, "no cell called the carried function: the carry-over cell is useless"
+    for grade_id, (meta, error) in failed.items():
+        assert meta.get("locked") and not meta.get("grade") and not meta.get("solution"), \
+            f"{grade_id} failed, but only provided code may fail: {error.ename}: {error.evalue}"
+        assert error.ename == "NotImplementedError", f"{grade_id}: {error.ename}: {error.evalue}"
+        assert any(name in "".join(cell.source for cell in source.cells
+                                   if nbgrader_meta(cell).get("grade_id") == grade_id) for name in stubbed)
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)

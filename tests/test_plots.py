@@ -65,7 +65,7 @@ def test_palette_is_okabe_ito():
 
 def test_all_lists_every_public_function():
     for name in ["PALETTE", "decision_boundary", "decision_boundary_grid", "loss_curves", "network_diagram",
-                 "activation_plot", "heatmap", "confusion_matrix_plot", "scatter_classes"]:
+                 "activation_plot", "heatmap", "confusion_matrix_plot", "scatter_classes", "grouped_bars"]:
         assert name in plots.__all__, name
         assert hasattr(plots, name), name
 
@@ -294,6 +294,24 @@ def saturation_patches(ax):
     return [c for c in ax.collections if c.get_label().startswith("saturation")]
 
 
+def dead_patches(ax):
+    return [c for c in ax.collections if c.get_label().startswith("dead")]
+
+
+def shaded_xs(patch):
+    return np.concatenate([path.vertices[:, 0] for path in patch.get_paths()])
+
+
+def markers_at(ax, z):
+    """The single-point marker lines drawn at z, as {label: (y, filled)}."""
+    found = {}
+    for line in ax.get_lines():
+        xs, ys = np.asarray(line.get_xdata(), float), np.asarray(line.get_ydata(), float)
+        if xs.size == 1 and xs[0] == z and line.get_marker() not in (None, "None", ""):
+            found[line.get_label()] = (float(ys[0]), line.get_markerfacecolor() != "white")
+    return found
+
+
 def test_activation_plot_tanh_shades_both_tails():
     z = np.linspace(-6, 6, 241)
     fig = plots.activation_plot(z, np.tanh(z), 1 - np.tanh(z) ** 2, name="tanh")
@@ -308,6 +326,7 @@ def test_activation_plot_tanh_shades_both_tails():
     assert xs.min() < -2 and xs.max() > 2
     assert not np.any(np.abs(xs) < 2), "tanh is not saturated near 0"
     assert any(t.startswith("saturation") for t in legend_texts(ax.get_legend()))
+    assert dead_patches(ax) == [] and markers_at(ax, 0.0) == {}, "only a kink gets markers and a dead region"
 
 
 def test_activation_plot_relu_shades_only_negative_side():
@@ -316,6 +335,59 @@ def test_activation_plot_relu_shades_only_negative_side():
     xs = np.concatenate([path.vertices[:, 0] for path in saturation_patches(ax)[0].get_paths()])
     assert xs.min() < -3
     assert xs.max() < 0, "the kink at z = 0 is not saturation"
+
+
+def test_activation_plot_relu_kink_shades_all_of_the_negative_side_as_dead():
+    z = np.linspace(-4, 4, 401)
+    ax = plots.activation_plot(z, np.maximum(0, z), (z > 0).astype(float), name="ReLU", kink=0.0).axes[0]
+    assert saturation_patches(ax) == [], "a derivative of exactly 0 is a dead unit, not saturation"
+    shaded = dead_patches(ax)
+    assert len(shaded) == 1
+    xs = shaded_xs(shaded[0])
+    assert xs.min() == -4 and xs.max() == 0, "the whole of z < 0 is dead, right up to the kink"
+    texts = legend_texts(ax.get_legend())
+    assert any(t.startswith("dead") for t in texts) and not any("saturat" in t for t in texts)
+
+
+def test_activation_plot_relu_kink_marks_the_convention_and_does_not_join_the_jump():
+    z = np.linspace(-4, 4, 401)
+    ax = plots.activation_plot(z, np.maximum(0, z), (z > 0).astype(float), name="ReLU", kink=0.0).axes[0]
+    markers = markers_at(ax, 0.0)
+    assert sorted(markers.values()) == [(0.0, True), (1.0, False)], \
+        "filled at the value g'(0) = 0 that the backward step takes, open at the limit 1 from the right"
+    assert any("g'(0) = 0" in label for label in markers)
+    pieces = [line for line in ax.get_lines()
+              if line.get_linestyle() == "--" and np.asarray(line.get_xdata()).size > 1]
+    assert len(pieces) == 2, "the derivative is drawn in two pieces, one each side of the kink"
+    for piece in pieces:
+        xs, ys = np.asarray(piece.get_xdata(), float), np.asarray(piece.get_ydata(), float)
+        assert np.ptp(ys) == 0, "no vertical segment joins the two values of the jump"
+        assert np.count_nonzero(xs == 0) == 1
+    assert [line.get_label() for line in ax.get_lines()].count("g'(z)") == 1
+
+
+def test_activation_plot_kink_with_another_convention_opens_both_limits():
+    """A backward step that takes the midpoint 1/2 at the kink: filled there, open at both one-sided limits."""
+    z = np.linspace(-2, 2, 81)
+    slope = np.where(z > 0, 1.0, 0.0)
+    slope[z == 0] = 0.5
+    ax = plots.activation_plot(z, np.maximum(0, z), slope, name="ReLU", kink=0.0).axes[0]
+    assert sorted(markers_at(ax, 0.0).values()) == [(0.0, False), (0.5, True), (1.0, False)]
+
+
+def test_activation_plot_kink_without_a_zero_side_is_not_dead():
+    z = np.linspace(-3, 3, 121)
+    leaky = np.where(z > 0, 1.0, 0.1)
+    ax = plots.activation_plot(z, np.where(z > 0, z, 0.1 * z), leaky, name="leaky ReLU", kink=0.0).axes[0]
+    assert dead_patches(ax) == [] and saturation_patches(ax) == []
+    assert sorted(markers_at(ax, 0.0).values()) == [(0.1, True), (1.0, False)]
+
+
+@pytest.mark.parametrize("kink", [0.01, 4.0, "0", [0.0]])
+def test_activation_plot_rejects_a_kink_off_the_grid(kink):
+    z = np.linspace(-4, 4, 401)
+    with pytest.raises(InputError, match="kink"):
+        plots.activation_plot(z, np.maximum(0, z), (z > 0).astype(float), name="ReLU", kink=kink)
 
 
 def test_activation_plot_flat_middle_is_not_saturation():
@@ -419,6 +491,7 @@ def draw_all(ax):
         plots.activation_plot(z, np.tanh(z), 1 - np.tanh(z) ** 2, name="tanh", ax=ax),
         plots.heatmap(np.eye(2), ax=ax),
         plots.confusion_matrix_plot(np.eye(2, dtype=int), ax=ax),
+        plots.grouped_bars({"a": [1.0, 2.0]}, group_labels=["x", "y"], ax=ax),
     ]
 
 
@@ -449,6 +522,94 @@ def test_curves_draws_each_function_and_marks_blow_ups():
     assert ax.get_xlabel() == "logit z" and ax.get_title() == "Seeds"
     with pytest.raises(ShapeError, match=r"ys\['bad'\] has shape \(3,\) but x has shape \(11,\)"):
         course_plots.curves(z, {"bad": [1.0, 2.0, 3.0]})
+
+
+def test_curves_can_shade_where_a_curve_is_not_finite_instead_of_marking_each_point():
+    """On a dense grid the crosses under every NaN merge into a wall: "shade" draws one hatched, labelled region
+    per run of non-finite values, from halfway before its first point to halfway after its last."""
+    z = np.linspace(-50, 50, 1001)
+    with np.errstate(all="ignore"):
+        naive = np.where(z > 36.7, np.nan, np.tanh(z))
+    naive[100:103] = np.inf                                   # a second, short run
+    fig = plots.curves(z, {"naive": naive, "fused": np.tanh(z)}, nonfinite="shade", legend=None)
+    ax = fig.axes[0]
+    assert ax.get_legend() is None
+    assert not [line for line in ax.get_lines() if line.get_marker() == "x"], "no crosses when shading"
+    spans = [patch for patch in ax.patches if patch.get_hatch()]
+    assert len(spans) == 2
+    extents = sorted((round(patch.get_x(), 6), round(patch.get_x() + patch.get_width(), 6)) for patch in spans)
+    assert extents == [(-40.05, -39.75), (36.75, 50.0)], extents
+    handles, labels = ax.get_legend_handles_labels()
+    assert labels.count("naive: NaN/inf") == 1 and "fused" in labels
+    assert [t.get_text() for t in ax.texts] == ["NaN/inf", "NaN/inf"]
+    label = next(t for t in ax.texts if t.get_position()[0] > 36)
+    assert label.get_position()[1] == 0.03, "tanh runs along the top there: the label goes to the bottom"
+
+
+def test_curves_keeps_its_defaults_and_rejects_bad_options():
+    z = np.linspace(0, 1, 5)
+    ax = plots.curves(z, {"y": z}).axes[0]
+    assert ax.get_legend() is not None and not ax.patches
+    with pytest.raises(InputError, match="nonfinite"):
+        plots.curves(z, {"y": z}, nonfinite="hide")
+    with pytest.raises(InputError, match="increasing"):
+        plots.curves(z[::-1], {"y": z}, nonfinite="shade")
+    with pytest.raises(InputError, match="legend"):
+        plots.curves(z, {"y": z}, legend=True)
+
+
+# ---------------------------------------------------------------------------------------------- grouped_bars
+
+def test_grouped_bars_one_hatched_bar_per_series_and_group_with_its_value_written_on_it():
+    accuracy = {"sigmoid": [0.973, 0.967, 0.989], "softmax": [0.80, 0.767, 0.847]}
+    fig = plots.grouped_bars(accuracy, group_labels=["even", ">= 5", "prime"], fmt=".1%", xlabel="label",
+                             ylabel="test accuracy", title="Per-label accuracy")
+    ax = fig.axes[0]
+    bars = ax.patches
+    assert len(bars) == 6
+    assert [round(bar.get_height(), 3) for bar in bars] == [0.973, 0.967, 0.989, 0.8, 0.767, 0.847]
+    assert {bar.get_y() for bar in bars} == {0.0}, "bars start at 0"
+    by_series = [bars[:3], bars[3:]]
+    assert len({bar.get_hatch() or "" for bar in bars[:3]}) == 1 and bars[0].get_hatch() != bars[3].get_hatch()
+    assert to_hex(by_series[0][0].get_facecolor()) != to_hex(by_series[1][0].get_facecolor())
+    centres = [bar.get_x() + bar.get_width() / 2 for bar in bars]
+    assert centres[0] < centres[3] < centres[1] < centres[4], "the series sit side by side within each group"
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["even", ">= 5", "prime"]
+    written = sorted(t.get_text() for t in ax.texts)
+    assert written == sorted(["97.3%", "96.7%", "98.9%", "80.0%", "76.7%", "84.7%"])
+    assert ax.get_ylim()[0] == 0 and ax.get_ylim()[1] > 0.989, "room above the highest bar for its value"
+    assert ax.yaxis.get_major_formatter()(0.5, 0).endswith("%")
+    assert legend_texts(ax.get_legend()) == ["sigmoid", "softmax"]
+    assert ax.get_xlabel() == "label" and ax.get_ylabel() == "test accuracy" and ax.get_title() == "Per-label accuracy"
+
+
+def test_grouped_bars_negative_values_and_options():
+    ax = plots.grouped_bars({"a": np.array([-1.0, 2.0])}, group_labels=["x", "y"], fmt="d", legend=None,
+                            ylim=(-3, 3)).axes[0]
+    assert ax.get_legend() is None and ax.get_ylim() == (-3, 3)
+    assert sorted(t.get_text() for t in ax.texts) == ["-1", "2"]
+    ax = plots.grouped_bars({"a": [-1.0, 2.0]}, group_labels=["x", "y"]).axes[0]
+    assert ax.get_ylim()[0] < -1 and ax.get_ylim()[1] > 2
+
+
+@pytest.mark.parametrize("series, kwargs, error, fragment", [
+    ({}, {}, InputError, "non-empty dict"),
+    ([0.5, 0.6], {}, InputError, "non-empty dict"),
+    ({"a": [0.5, 0.6], "b": [0.5]}, {}, ShapeError, "one value per group"),
+    ({"a": [[0.5, 0.6]]}, {}, ShapeError, "1-D"),
+    ({"a": []}, {"group_labels": []}, ShapeError, "empty"),
+    ({"a": [0.5, np.nan]}, {}, InputError, "NaN"),
+    ({"a": [0.5, 0.6]}, {"group_labels": ["x"]}, InputError, "one name per group"),
+    ({"a": [0.5, 0.6]}, {"group_labels": "xy"}, InputError, "list of names"),
+    ({"a": [0.5, 0.6]}, {"fmt": "q"}, InputError, "format"),
+    ({"a": [0.5, 0.6]}, {"fmt": 3}, InputError, "format"),
+    ({"a": [0.5, 0.6]}, {"ylim": (1, 0)}, InputError, "bottom < top"),
+    ({"a": [0.5, 0.6]}, {"legend": 3}, InputError, "legend"),
+])
+def test_grouped_bars_rejects_bad_input(series, kwargs, error, fragment):
+    arguments = {"group_labels": ["x", "y"], **kwargs}
+    with pytest.raises(error, match=fragment):
+        plots.grouped_bars(series, **arguments)
 
 
 # ---------------------------------------------------------------------------------------------- computation_graph

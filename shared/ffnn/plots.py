@@ -5,8 +5,9 @@
 - ``loss_curves``: the cost J against the iteration, for one run or several.
 - ``network_diagram``: units and connections of a network given its ``layer_dims``.
 - ``computation_graph``: a computation graph (intermediate variables u_k and what each is computed from).
-- ``activation_plot``: an activation g(z), its derivative g'(z) and where it saturates.
+- ``activation_plot``: an activation g(z), its derivative g'(z) and where it saturates (or, beside a kink, is dead).
 - ``heatmap`` / ``confusion_matrix_plot``: a matrix (weights, gradients, confusions) as colours.
+- ``grouped_bars``: a few numbers per group (e.g. per-label accuracy) for several series, side by side.
 
 Conventions (see ``shared/NOTATION.md``): columns are examples, so data ``X`` has shape (2, m) and labels ``Y``
 have shape (1, m) (integer labels or 0.0/1.0) or (k, m) (one-hot). Colours for classes and runs come from the
@@ -33,15 +34,17 @@ from matplotlib.textpath import TextPath
 from .metrics import labels_of
 from .validation import InputError, ShapeError, check_array
 
-__all__ = ["PALETTE", "MARKERS", "SEQUENTIAL_CMAP", "DIVERGING_CMAP", "curves", "decision_boundary",
+__all__ = ["PALETTE", "MARKERS", "HATCHES", "SEQUENTIAL_CMAP", "DIVERGING_CMAP", "curves", "decision_boundary",
            "decision_boundary_grid", "scatter_classes", "loss_curves", "network_diagram", "computation_graph",
-           "activation_plot", "heatmap", "confusion_matrix_plot"]
+           "activation_plot", "heatmap", "confusion_matrix_plot", "grouped_bars"]
 
 #: Okabe-Ito colours (Okabe & Ito, "Color Universal Design", 2008), ordered so that the first ones contrast
 #: most on a white background; the yellow and the black come last.
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
 #: One marker per class, used together with the colour so classes differ in shape as well.
 MARKERS = ("o", "s", "^", "D", "v", "P", "X", "<", ">")
+#: One hatching per series of bars (and per shaded region), so they differ in more than colour.
+HATCHES = ("", "//", "\\\\", "xx", "..", "oo", "++", "--")
 #: Colour map for values of one sign (perceptually uniform).
 SEQUENTIAL_CMAP = "viridis"
 #: Colour map for signed values, always centred at 0 (blue negative, red positive).
@@ -367,11 +370,24 @@ def loss_curves(histories, *, ax=None, title="Cost during training", log_scale=F
     return fig
 
 
-def curves(x, ys, *, ax=None, title=None, xlabel="x", ylabel="y", log_y=False, markers=False):
+def _runs(mask: np.ndarray) -> list:
+    """The maximal runs of True in a 1-D boolean mask, as (start, stop) index pairs (stop excluded)."""
+    edges = np.diff(np.concatenate([[0], mask.astype(np.int8), [0]]))
+    return list(zip(np.flatnonzero(edges == 1).tolist(), np.flatnonzero(edges == -1).tolist()))
+
+
+def curves(x, ys, *, ax=None, title=None, xlabel="x", ylabel="y", log_y=False, markers=False, nonfinite="mark",
+           legend="best"):
     """Several functions of the same x on one axes, e.g. a naive and a stable gradient against the logit.
 
     x : sequence of floats, shape (k,).  ys : dict mapping a label to values of shape (k,); NaN or inf values
-    leave gaps (and are marked at the axes' edge, so a blow-up stays visible).  log_y : logarithmic y axis.
+    leave gaps.  log_y : logarithmic y axis.
+    nonfinite : how the x where a curve is NaN or inf are shown, so that a blow-up stays visible: "mark" puts a
+        cross at the axes' bottom edge under each such x; "shade" shades each run of such x once, in the curve's
+        colour with its own hatching, labelled "NaN/inf" inside and "<label>: NaN/inf" in the legend (clearer on
+        a dense grid, where the crosses merge into a wall). "shade" needs an increasing x.
+    legend : where the legend goes (a matplotlib ``loc``), or None for none (e.g. to draw one figure legend for
+        several panels from ``ax.get_legend_handles_labels()``).
     Returns the matplotlib Figure.
     """
     func = "curves"
@@ -383,23 +399,52 @@ def curves(x, ys, *, ax=None, title=None, xlabel="x", ylabel="y", log_y=False, m
         if values.shape != x.shape:
             raise ShapeError(f"{func}: ys[{label!r}] has shape {_shape(values.shape)} but x has shape "
                              f"{_shape(x.shape)}; they must match.")
+    if nonfinite not in ("mark", "shade"):
+        raise InputError(f"{func}: 'nonfinite' must be \"mark\" or \"shade\", got {nonfinite!r}.")
+    if nonfinite == "shade" and (not np.isfinite(x).all() or np.any(np.diff(x) <= 0)):
+        raise InputError(f"{func}: nonfinite=\"shade\" needs an increasing, finite x, e.g. np.linspace(-5, 5, 101).")
+    if legend is not None and not isinstance(legend, str):
+        raise InputError(f"{func}: 'legend' must be a matplotlib loc such as \"best\", or None, got {legend!r}.")
     fig, ax = _axes(ax, (7.0, 4.5))
     linestyles = ("-", "--", ":", "-.")
+    spans = []
     for i, (label, values) in enumerate(runs.items()):
         ax.plot(x, values, color=_colour(i), linestyle=linestyles[i % len(linestyles)], linewidth=1.8,
                 marker=_marker(i) if markers else None, label=label)
         bad = ~np.isfinite(values)
-        if bad.any():
+        if bad.any() and nonfinite == "mark":
             ax.plot(x[bad], np.zeros(bad.sum()), linestyle="none", marker="x", color=_colour(i),
                     transform=ax.get_xaxis_transform(), clip_on=False, label=f"{label}: NaN/inf")
+        elif bad.any():
+            for n, (start, stop) in enumerate(_runs(bad)):
+                # From halfway between the last finite grid point and the first bad one, to halfway after the last.
+                left = x[start] if start == 0 else (x[start - 1] + x[start]) / 2
+                right = x[stop - 1] if stop == x.size else (x[stop - 1] + x[stop]) / 2
+                ax.axvspan(left, right, facecolor=_tint(_colour(i), 0.15), edgecolor=_colour(i),
+                           hatch=HATCHES[1 + i % (len(HATCHES) - 1)], linewidth=0, zorder=0,
+                           label=f"{label}: NaN/inf" if n == 0 else "_nolegend_")
+                spans.append((left, right, _colour(i)))
     if log_y:
         ax.set_yscale("log")
+    for left, right, colour in spans:
+        # The label goes at the top, middle or bottom of its region, wherever the curves passing there are farthest.
+        bottom, top = ax.get_ylim()
+        scale = np.log10 if log_y else (lambda v: v)
+        inside = (x >= left) & (x <= right)
+        heights = np.concatenate([values[inside & np.isfinite(values) & ((values > 0) | (not log_y))]
+                                  for values in runs.values()])
+        heights = (scale(heights) - scale(bottom)) / (scale(top) - scale(bottom))
+        place = max((0.97, 0.03, 0.5), key=lambda at: np.min(np.abs(heights - at), initial=1.0))
+        ax.text((left + right) / 2, place, "NaN/inf", transform=ax.get_xaxis_transform(), ha="center",
+                va={0.97: "top", 0.03: "bottom", 0.5: "center"}[place], fontsize="small", color="0.1", zorder=5,
+                bbox=dict(boxstyle="round,pad=0.2", facecolor="white", edgecolor=colour, alpha=0.9))
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     if title:
         ax.set_title(title)
     ax.grid(True, alpha=0.3)
-    ax.legend(loc="best", framealpha=0.9)
+    if legend is not None:
+        ax.legend(loc=legend, framealpha=0.9)
     return fig
 
 
@@ -700,7 +745,7 @@ def computation_graph(nodes, edges, *, ax=None, title=None, highlight=None, edge
 
 # ---------------------------------------------------------------------------------------------- activations
 
-def activation_plot(z, a, da_dz, *, name, ax=None, saturation_threshold=0.05):
+def activation_plot(z, a, da_dz, *, name, ax=None, saturation_threshold=0.05, kink=None):
     """Plot an activation g(z) and its derivative g'(z), shading where the derivative almost vanishes.
 
     z : ndarray, shape (n,), increasing grid of pre-activations.
@@ -709,6 +754,11 @@ def activation_plot(z, a, da_dz, *, name, ax=None, saturation_threshold=0.05):
     saturation_threshold : shade the tails of the z range where |g'(z)| < saturation_threshold: the runs of such
         z that reach an end of the grid, stopping short of z = 0 (5% of max |z|), where a small slope is a kink
         (ReLU) rather than saturation.
+    kink : None, or the z where g has a kink and g'(z) jumps (0 for ReLU); ``z`` must contain it exactly.
+        The derivative is then drawn as two pieces that are not joined: a filled marker at the value ``da_dz``
+        takes at the kink (the convention of the backward step that computed it) and an open marker at each
+        one-sided limit it does not take (read off the neighbouring grid points). A side of the kink where
+        g'(z) is exactly 0 is shaded whole as "dead" (no gradient flows back), instead of as saturation.
     Returns the matplotlib Figure.
     """
     func = "activation_plot"
@@ -724,13 +774,40 @@ def activation_plot(z, a, da_dz, *, name, ax=None, saturation_threshold=0.05):
                          f"np.linspace(-5, 5, 401).")
     if not np.isscalar(saturation_threshold) or not saturation_threshold > 0:
         raise InputError(f"{func}: 'saturation_threshold' must be a number > 0, got {saturation_threshold!r}.")
+    if kink is not None:
+        at_kink = np.flatnonzero(z == kink) if np.isscalar(kink) else np.array([], dtype=int)
+        if at_kink.size != 1 or not 0 < at_kink[0] < z.size - 1:
+            raise InputError(f"{func}: 'kink' must be a point of the grid 'z' other than its ends, got {kink!r}; "
+                             f"e.g. np.linspace(-4, 4, 401) contains 0 exactly.")
 
     fig, ax = _axes(ax, (6.0, 4.0))
     ax.axhline(0.0, color="0.6", linewidth=0.8, zorder=0)
     ax.axvline(0.0, color="0.6", linewidth=0.8, zorder=0)
     ax.plot(z, a, color=PALETTE[0], linewidth=2.0, label="g(z)")
-    ax.plot(z, da_dz, color=PALETTE[5], linewidth=2.0, linestyle="--", label="g'(z)")
-    flat = (np.abs(da_dz) < saturation_threshold) & (np.abs(z) > 0.05 * np.abs(z).max())
+    derivative = dict(color=PALETTE[5], linewidth=2.0, linestyle="--")
+    dead = np.zeros(z.shape, dtype=bool)
+    if kink is None:
+        ax.plot(z, da_dz, label="g'(z)", **derivative)
+    else:
+        k = int(at_kink[0])
+        value, limits = da_dz[k], {"left": da_dz[k - 1], "right": da_dz[k + 1]}
+        # Each piece runs up to the kink at its one-sided limit, so the jump shows as a gap, not a vertical line.
+        ax.plot(np.append(z[:k], kink), np.append(da_dz[:k], limits["left"]), label="g'(z)", **derivative)
+        ax.plot(np.insert(z[k + 1:], 0, kink), np.insert(da_dz[k + 1:], 0, limits["right"]), **derivative)
+        ax.plot([kink], [value], linestyle="none", marker="o", markersize=7, color=PALETTE[5], zorder=4,
+                label=f"g'({kink:g}) = {value:g}: the value used at the kink")
+        for side, limit in limits.items():
+            if not np.isclose(limit, value):
+                ax.plot([kink], [limit], linestyle="none", marker="o", markersize=7, color=PALETTE[5],
+                        markerfacecolor="white", zorder=4, label=f"{limit:g}: the limit from the {side}, not used")
+        for side in (z <= kink, z >= kink):
+            if np.all(da_dz[side & (z != kink)] == 0):
+                dead |= side
+        if dead.any():
+            ax.fill_between(z, 0, 1, where=dead, transform=ax.get_xaxis_transform(), color="0.5", alpha=0.18,
+                            hatch="//", edgecolor="0.6", linewidth=0, zorder=0,
+                            label="dead: g'(z) = 0, no gradient flows back")
+    flat = (np.abs(da_dz) < saturation_threshold) & (np.abs(z) > 0.05 * np.abs(z).max()) & ~dead
     # Saturation is the curve flattening out towards large |z|: keep only the flat runs that reach an end of the
     # grid, not a flat stretch in the middle (such as the slope of z**3 near 0).
     saturated = np.cumprod(flat).astype(bool) | np.cumprod(flat[::-1])[::-1].astype(bool)
@@ -861,3 +938,88 @@ def confusion_matrix_plot(C, *, class_names=None, ax=None, title="Confusion matr
         fmt, vmin, vmax, bar = "d", 0.0, None, "count"
     return _draw_heatmap(func, shown, ax, title, names, names, "predicted class", "true class", None, fmt, False,
                          bar, vmin=vmin, vmax=vmax)
+
+
+# ---------------------------------------------------------------------------------------------- bars
+
+def grouped_bars(series, *, group_labels, ax=None, title=None, xlabel=None, ylabel=None, fmt=".2f", ylim=None,
+                 legend="outside"):
+    """Bars in groups: one group per entry of ``group_labels`` along x, one bar per series in every group, each
+    with its value written on it. E.g. the test accuracy of every label (groups) for two output layers (series).
+
+    series : dict mapping a series' label to its values, shape (n_groups,), one finite number per group; the
+        dict's order is the order of the bars within a group.
+    group_labels : sequence of n_groups names, the tick labels of the x axis.
+    fmt : format of the values written on the bars, e.g. ".3f", "d", or ".1%" (the y axis is then in percent too).
+    ylim : (bottom, top) of the y axis; None: from 0 (or below the lowest negative value) to a little above the
+        highest bar, so that its value fits. Bars always start at 0.
+    legend : "outside" (right of the axes, where it covers no bar), a matplotlib ``loc`` inside the axes, or None.
+    Every series has its own colour (PALETTE) and hatching (HATCHES), so the series read apart in greyscale too.
+    Returns the matplotlib Figure.
+    """
+    func = "grouped_bars"
+    if not isinstance(series, Mapping) or not series:
+        raise InputError(f"{func}: 'series' must be a non-empty dict mapping a label to one value per group, got "
+                         f"{type(series).__name__}{' (empty)' if isinstance(series, Mapping) else ''}.")
+    values = {str(label): check_array(func, f"series[{label!r}]", v, ndim=1).astype(float)
+              for label, v in series.items()}
+    first_label, first = next(iter(values.items()))
+    if first.size == 0:
+        raise ShapeError(f"{func}: series[{first_label!r}] is empty; give one value per group.")
+    for label, v in values.items():
+        if v.shape != first.shape:
+            raise ShapeError(f"{func}: series[{label!r}] has shape {_shape(v.shape)} but series[{first_label!r}] "
+                             f"has shape {_shape(first.shape)}: every series needs one value per group.")
+    if isinstance(group_labels, str) or not hasattr(group_labels, "__len__"):
+        raise InputError(f"{func}: 'group_labels' must be a list of names, one per group, got {group_labels!r}.")
+    names = [str(name) for name in group_labels]
+    if len(names) != first.size:
+        raise InputError(f"{func}: 'group_labels' has {len(names)} name(s) but every series has {first.size} "
+                         f"value(s); give one name per group.")
+    try:
+        if not isinstance(fmt, str):
+            raise TypeError
+        _format(1.0, fmt)
+    except (TypeError, ValueError):
+        raise InputError(f"{func}: 'fmt' must be a format specification such as \".2f\", \".1%\" or \"d\", got "
+                         f"{fmt!r}.") from None
+    if ylim is not None:
+        if (np.ndim(ylim) != 1 or len(ylim) != 2 or not all(np.isscalar(v) and np.isfinite(v) for v in ylim)
+                or not ylim[0] < ylim[1]):
+            raise InputError(f"{func}: 'ylim' must be (bottom, top) with bottom < top, got {ylim!r}.")
+    if legend is not None and not isinstance(legend, str):
+        raise InputError(f"{func}: 'legend' must be \"outside\", a matplotlib loc such as \"best\", or None, got "
+                         f"{legend!r}.")
+
+    n_groups, n_series = first.size, len(values)
+    fig, ax = _axes(ax, (min(12.0, max(5.0, 0.9 * n_groups * n_series + 3.0)), 4.2))
+    width = 0.8 / n_series
+    centres = np.arange(n_groups)
+    for i, (label, v) in enumerate(values.items()):
+        bars = ax.bar(centres + (i - (n_series - 1) / 2) * width, v, width, label=label, zorder=2,
+                      facecolor=_tint(_colour(i), 0.8), edgecolor=_EDGE, linewidth=0.8,
+                      hatch=HATCHES[i % len(HATCHES)])
+        ax.bar_label(bars, labels=[_format(value, fmt) for value in v], padding=2, fontsize="small", zorder=3)
+    ax.axhline(0.0, color="0.3", linewidth=0.8, zorder=2)
+    ax.set_xticks(centres, labels=names)
+    if ylim is None:
+        low, high = min(0.0, *(v.min() for v in values.values())), max(0.0, *(v.max() for v in values.values()))
+        room = 0.1 * ((high - low) or 1.0)
+        ylim = (low - room if low < 0 else 0.0, high + room if high > 0 or low == 0 else 0.0)
+    ax.set_ylim(*ylim)
+    if fmt.endswith("%"):
+        from matplotlib.ticker import PercentFormatter
+        ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    ax.grid(True, axis="y", alpha=0.3, zorder=0)
+    ax.set_axisbelow(True)
+    if xlabel:
+        ax.set_xlabel(xlabel)
+    if ylabel:
+        ax.set_ylabel(ylabel)
+    if title:
+        ax.set_title(title)
+    if legend == "outside":
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+    elif legend is not None:
+        ax.legend(loc=legend, framealpha=0.9)
+    return fig
