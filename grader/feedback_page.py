@@ -24,6 +24,11 @@ NBGRADER_TEMPLATES = os.path.join(os.path.dirname(nbgrader.__file__), "server_ex
 
 class FeedbackExporter(HTMLExporter):
 
+    def from_notebook_node(self, nb, resources=None, **kw):
+        """The page, with the language a screen reader needs to pronounce it (nbgrader's page template has none)."""
+        output, resources = super().from_notebook_node(nb, resources, **kw)
+        return output.replace("<html>", '<html lang="en">', 1), resources
+
     @default("extra_loaders")
     def _nbgrader_templates(self):
         from jinja2 import FileSystemLoader, PrefixLoader

@@ -22,6 +22,7 @@ import json
 import os
 import re
 import shutil
+import statistics
 import sys
 import tempfile
 import time
@@ -474,10 +475,10 @@ def write_report(totals, cell_passes, cell_counts, mistakes) -> Path:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     from ffnn.plots import PALETTE
-    parts = ["<html><head><meta charset='utf-8'><title>Grades</title><style>body{font-family:sans-serif;"
+    parts = ["<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>Grades</title><style>body{font-family:sans-serif;"
              "max-width:60em;margin:2em auto}table{border-collapse:collapse}td,th{border:1px solid #ccc;"
              "padding:.2em .6em;text-align:right}th{background:#eee}td:first-child{text-align:left}</style></head>"
-             "<body><h1>Grades at a glance</h1>"]
+             "<body><main><h1>Grades at a glance</h1>"]
     for assignment, scores in sorted(totals.items()):
         fig, ax = plt.subplots(figsize=(6, 2.6), layout="constrained")
         ax.hist(scores, bins=min(20, max(5, len(set(scores)))), color=PALETTE[0], edgecolor="white")
@@ -487,7 +488,10 @@ def write_report(totals, cell_passes, cell_counts, mistakes) -> Path:
         buffer = io.BytesIO()
         fig.savefig(buffer, format="png", dpi=100)
         plt.close(fig)
-        parts.append(f"<h2>{assignment}</h2><img alt='histogram of totals' src='data:image/png;base64,"
+        ordered = sorted(scores)
+        alt = (f"Histogram of the {len(scores)} totals of {assignment}: from {ordered[0]:g} to {ordered[-1]:g}, "
+               f"mean {sum(scores) / len(scores):.1f}, median {statistics.median(scores):g}.")
+        parts.append(f"<h2>{assignment}</h2><img alt='{html.escape(alt, quote=True)}' src='data:image/png;base64,"
                      f"{base64.b64encode(buffer.getvalue()).decode()}'>")
         cells = sorted((k[1], cell_passes[k], cell_counts[k]) for k in cell_counts if k[0] == assignment)
         parts.append("<table><tr><th>graded cell</th><th>pass rate</th><th>passed</th><th>submissions</th></tr>")
@@ -500,7 +504,7 @@ def write_report(totals, cell_passes, cell_counts, mistakes) -> Path:
         parts.append(f"<tr><td style='text-align:left'>{html.escape(text)}</td><td>{count}</td></tr>")
     parts.append("</table>")
     parts.append(_similarity_section())
-    parts.append("</body></html>")
+    parts.append("</main></body></html>")
     path = GRADES / "report.html"
     path.write_text("\n".join(parts), encoding="utf-8")
     return path

@@ -1,5 +1,6 @@
 """Tests of ffnn.plots: what each helper draws (artists, labels, colours) and how it rejects bad input."""
 
+import re
 import subprocess
 import sys
 import warnings
@@ -734,3 +735,192 @@ def test_computation_graph_edge_labels_sit_between_the_boxes():
         source, target = name.split("->")
         assert boxes[source].x1 < extent.x0 < extent.x1 < boxes[target].x0, name
         assert not any(box.overlaps(extent) for box in boxes.values()), name
+
+
+# ---------------------------------------------------------------------------------------------- text alternatives
+
+def _sigmoid(z):
+    return 1 / (1 + np.exp(-z))
+
+
+def _threshold(t):
+    return lambda P: (P[0:1] > t).astype(int)
+
+
+def _correct(t, X, Y):
+    return int(np.sum(_threshold(t)(X) == Y))
+
+
+X40, Y40 = flower(m=40)
+Z_GRID = np.linspace(-6, 6, 121)
+
+#: name -> (draw(v) for the data set v = 0 or 1, the fragments its description must hold for v). Every fragment
+#: list names the kind of chart, the series or classes, the axes, and a number computed from the data.
+DESCRIBED = {
+    "scatter_classes": (
+        lambda v: plots.scatter_classes(X40 * (1 + v), Y40, class_names=["inner", "outer"]),
+        lambda v: ["Scatter plot", "x_1 (horizontal)", "x_2 (vertical)", "inner: 20 points", "outer: 20 points",
+                   f"{X40[0].max() * (1 + v):.4g}", "blue circles", "orange squares"]),
+    "decision_boundary": (
+        lambda v: plots.decision_boundary(_threshold(v), X40, Y40, resolution=20, class_names=["inner", "outer"]),
+        lambda v: ["Decision-boundary plot", "x_1", "x_2", "inner", "outer",
+                   f"{_correct(v, X40, Y40)} of 40 ({_correct(v, X40, Y40) / 40:.1%}"]),
+    "decision_boundary_grid": (
+        lambda v: plots.decision_boundary_grid({f"t = {t}": _threshold(t) for t in (v, v + 1)}, X40, Y40,
+                                               resolution=20, suptitle="Thresholds"),
+        lambda v: ["2 decision-boundary panels \"Thresholds\"", "x_1", "x_2",
+                   f'"t = {v}": {_correct(v, X40, Y40)} of 40', f'"t = {v + 1}": {_correct(v + 1, X40, Y40)} of 40']),
+    "loss_curves": (
+        lambda v: plots.loss_curves({"lr = 0.1": [0.7, 0.4 - 0.3 * v, 0.2], "lr = 1": [0.7, 0.9, np.nan]}, every=10),
+        lambda v: ["Line chart", "cost J (vertical, linear scale)", "iteration (horizontal) from 0 to 20",
+                   '"lr = 0.1" (solid blue)', '"lr = 1" (dashed orange)', "0.7 at iteration 0",
+                   f"lowest {min(0.2, 0.4 - 0.3 * v):.4g} at iteration {10 if v else 20}",
+                   "NaN or inf for iteration at 20"]),
+    "curves": (
+        lambda v: plots.curves(Z_GRID, {"naive": np.where(Z_GRID > 3 + v, np.nan, np.tanh(Z_GRID)),
+                                        "fused": np.tanh(Z_GRID)}, xlabel="logit z", ylabel=r"$\partial J$",
+                               log_y=False),
+        lambda v: ["Line chart", "∂J (vertical", "logit z (horizontal) from -6 to 6", '"naive"', '"fused"',
+                   f"NaN or inf for logit z from {3.1 + v:.4g} to 6", "lowest -1 at logit z = -6"]),
+    "activation_plot": (
+        lambda v: plots.activation_plot(Z_GRID, *[(np.tanh(Z_GRID), 1 - np.tanh(Z_GRID) ** 2),
+                                                  (_sigmoid(Z_GRID), _sigmoid(Z_GRID) * (1 - _sigmoid(Z_GRID)))][v],
+                                        name=["tanh", "sigmoid"][v]),
+        lambda v: ["Activation plot", ["tanh", "sigmoid"][v], "g(z) (solid blue)", "g'(z) (dashed vermillion)",
+                   "z from -6 to 6", f"largest, {[1, 0.25][v]:g}, at z = 0", "Saturated, |g'(z)| < 0.05"]),
+    "network_diagram": (
+        lambda v: plots.network_diagram([2, 4 + v, 1], activations=["tanh", "sigmoid"]),
+        lambda v: ["Network diagram", "input layer of 2 units", f"layer 1 of {4 + v} units, tanh",
+                   "layer 2 (output) of 1 unit, sigmoid", f"{2 * (4 + v) + (4 + v)} weights"]),
+    "computation_graph": (
+        lambda v: plots.computation_graph(SIGMOID_NODES, SIGMOID_EDGES, title="Sigmoid",
+                                          edge_labels={("u3", "u4"): "$-1/u_3^2$"},
+                                          highlight=[SIGMOID_EDGES[v]], highlight_label="one arrow"),
+        lambda v: ['Computation graph "Sigmoid"', "5 nodes", "u_0 = z; u_1 = -u_0; u_2 = exp(u_1)",
+                   "Inputs: u_0; outputs: u_4", "u_3 → u_4 (-1/u_3^2)",
+                   f'Highlighted in thick vermillion ("one arrow"): arrows u_{v} → u_{v + 1}']),
+    "heatmap": (
+        lambda v: plots.heatmap(np.array([[1.0, -2.0], [3.0, 4.0 + v]]), title="W", row_labels=["a", "b"],
+                                col_labels=["c", "d"], xlabel="input", ylabel="unit"),
+        lambda v: ['Heat map "W" of a 2 × 2 matrix', "rows unit (a to b)", "columns input (c to d)", "diverging",
+                   f"Largest {4 + v:g} at row b, column d", "smallest -2 at row a, column d",
+                   f"the diagonal holds {(5 + v) / (10 + v):.1%}"]),
+    "confusion_matrix_plot": (
+        lambda v: plots.confusion_matrix_plot(np.array([[8, 2], [1 + v, 9]]), class_names=["cat", "dog"]),
+        lambda v: ["Confusion matrix", "true class (rows)", "predicted class (columns)", "2 classes",
+                   f"{20 + v} examples", f"17 of {20 + v} ({17 / (20 + v):.1%})",
+                   "Most frequent mistake: 2 of 10 examples of class cat predicted as dog"]),
+    "grouped_bars": (
+        lambda v: plots.grouped_bars({"sigmoid": [0.9, 0.8], "softmax": [0.7, 0.75 - 0.2 * v]},
+                                     group_labels=["even", "prime"], fmt=".1%", xlabel="label", ylabel="accuracy"),
+        lambda v: ["Grouped bar chart", "accuracy (vertical)", "label (horizontal)", '"sigmoid" (blue, plain)',
+                   '"softmax" (orange, hatched /)', f"prime: 80.0%, {0.75 - 0.2 * v:.1%}",
+                   f"Largest gap between series: {['even, 20.0', 'prime, 25.0'][v]} percentage points"]),
+}
+
+
+def test_every_public_plotting_function_is_described():
+    drawing = {name for name in plots.__all__ if callable(getattr(plots, name)) and name[0].islower()}
+    assert drawing - {"describe", "description"} == set(DESCRIBED)
+
+
+@pytest.mark.parametrize("name", sorted(DESCRIBED))
+def test_every_figure_is_described_in_words_from_its_data(name, capsys):
+    draw, fragments = DESCRIBED[name]
+    texts = []
+    for v in (0, 1):
+        text = plots.description(draw(v))
+        for fragment in fragments(v):
+            assert fragment in text, f"{name}: {fragment!r} not in {text!r}"
+        assert "np." not in text and "float64" not in text and "array(" not in text, text
+        for number in re.findall(r"\d+\.\d+", text):
+            assert len(number.replace(".", "").lstrip("0")) <= 4, f"{number} has more than 4 significant digits"
+        texts.append(text)
+    assert texts[0] != texts[1], f"{name}: the description did not change with the data"
+    printed = capsys.readouterr().out.splitlines()
+    assert printed == [f"Figure: {text}" for text in texts], "the caption printed is the text attached"
+
+
+def test_describe_accumulates_one_sentence_per_call_and_prints_each(capsys):
+    fig, (left, right) = plt.subplots(1, 2)
+    assert plots.description(fig) == ""
+    assert plots.describe(left, "Left:  a line\nrising") is fig
+    plots.loss_curves([3.0, 2.0, 1.0], ax=right, title="Right")
+    plots.describe(fig, "Both panels share nothing!")
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "Figure: Left: a line rising."
+    assert lines[1].startswith('Figure, continued: Line chart "Right"') and "lowest 1 at iteration 2" in lines[1]
+    assert lines[2] == "Figure, continued: Both panels share nothing!"
+    assert plots.description(left) == plots.description(right) == " ".join(line.split(": ", 1)[1] for line in lines)
+    with pytest.raises(InputError, match="non-empty string"):
+        plots.describe(fig, "  ")
+    with pytest.raises(InputError, match="Figure or Axes"):
+        plots.describe("fig", "text")
+
+
+def test_labels_lose_their_mathtext_and_numbers_their_noise():
+    from ffnn.figure_text import number, plain
+    assert plain(r"$m \cdot \partial J / \partial z$ of one example") == "m · ∂J / ∂z of one example"
+    assert plain(r"$J = -\frac{1}{m} \sum_i u_4$") == "J = -1/m Σ_i u_4"
+    assert plain("n_h = 4\ntraining 93.5%") == "n_h = 4, training 93.5%"
+    assert [number(x) for x in (np.float64(0.693147), 400, -0.0, 1.23456e-5, np.nan, -np.inf)] == \
+        ["0.6931", "400", "0", "1.235e-05", "NaN", "-inf"]
+
+
+class FakeShell:
+    """What install_alt_text needs of IPython: a display formatter, with a PNG printer for figures registered the
+    way the inline backend registers it (IPython.core.pylabtools.select_figure_formats)."""
+
+    def __init__(self, retina=False):
+        from functools import partial
+
+        from IPython.core.formatters import DisplayFormatter
+        from IPython.core.pylabtools import print_figure, retina_figure
+        self.display_formatter = DisplayFormatter()
+        printer = partial(retina_figure, base64=True) if retina else partial(print_figure, fmt="png", base64=True)
+        self.display_formatter.formatters["image/png"].for_type(Figure, printer)
+
+
+@pytest.mark.parametrize("retina", [False, True])
+def test_under_ipython_the_png_of_a_described_figure_carries_its_description_as_alt(monkeypatch, retina):
+    from ffnn import figure_text
+    shell = FakeShell(retina)
+    png = shell.display_formatter.formatters["image/png"]
+    original = png.lookup_by_type(Figure)
+    monkeypatch.setattr(figure_text, "_shell", lambda: shell)
+    fig = plots.loss_curves({"a": [1.0, 0.5]})
+    assert figure_text.install_alt_text() and figure_text.install_alt_text()
+    assert png.lookup_by_type(Figure).__wrapped__ is original, "wrapped once, however often it is called"
+    data, metadata = shell.display_formatter.format(fig)
+    assert metadata["image/png"]["alt"] == plots.description(fig)
+    assert data["image/png"] == original(fig)[0] if retina else original(fig)
+    if retina:
+        assert {"width", "height"} <= set(metadata["image/png"])
+    undescribed, _ = plt.subplots()
+    assert "alt" not in shell.display_formatter.format(undescribed)[1].get("image/png", {})
+
+
+def test_outside_ipython_nothing_is_wrapped(monkeypatch):
+    from ffnn import figure_text
+    monkeypatch.setattr(figure_text, "_shell", lambda: None)
+    assert figure_text.install_alt_text() is False
+    code = "import sys, ffnn.plots; print('IPython' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "False", "importing ffnn.plots must not import IPython"
+
+
+def test_colour_is_never_the_only_difference_between_series_or_classes():
+    """Read in greyscale (or by someone who cannot tell the colours apart), every series, class and highlighted
+    part still differs in line style, marker or hatching."""
+    ax = plots.loss_curves({f"run {i}": [1.0, 0.5] for i in range(4)}).axes[0]
+    assert len({line.get_linestyle() for line in ax.get_lines()}) == 4
+    ax = plots.curves(Z_GRID, {f"f{i}": Z_GRID * i for i in range(4)}).axes[0]
+    assert len({line.get_linestyle() for line in ax.get_lines()}) == 4
+    X, labels = spirals(m_per_class=10, classes=4)
+    for fig in (plots.scatter_classes(X, labels), plots.decision_boundary(three_sectors, X, labels, resolution=20)):
+        shapes = {scatter.get_paths()[0].vertices.round(6).tobytes() for scatter in scatters(fig.axes[0])}
+        assert len(shapes) == len(scatters(fig.axes[0])) >= 3, "every class has its own marker"
+    bars = plots.grouped_bars({f"s{i}": [1.0, 2.0] for i in range(3)}, group_labels=["a", "b"]).axes[0].patches
+    assert len({bar.get_hatch() or "" for bar in bars}) == 3
+    ax = plots.activation_plot(Z_GRID, np.tanh(Z_GRID), 1 - np.tanh(Z_GRID) ** 2, name="tanh").axes[0]
+    assert len({line.get_linestyle() for line in ax.get_lines() if line.get_label() in ("g(z)", "g'(z)")}) == 2

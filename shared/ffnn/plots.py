@@ -8,6 +8,7 @@
 - ``activation_plot``: an activation g(z), its derivative g'(z) and where it saturates (or, beside a kink, is dead).
 - ``heatmap`` / ``confusion_matrix_plot``: a matrix (weights, gradients, confusions) as colours.
 - ``grouped_bars``: a few numbers per group (e.g. per-label accuracy) for several series, side by side.
+- ``describe`` / ``description``: the text alternative of a figure (``ffnn.figure_text``).
 
 Conventions (see ``shared/NOTATION.md``): columns are examples, so data ``X`` has shape (2, m) and labels ``Y``
 have shape (1, m) (integer labels or 0.0/1.0) or (k, m) (one-hot). Colours for classes and runs come from the
@@ -15,7 +16,10 @@ Okabe-Ito palette (``PALETTE``), which stays distinguishable with the common col
 also differ by marker, so a plot still reads in greyscale. Matrices use perceptually uniform colour maps.
 
 Every function draws into ``ax`` when given, otherwise into a new figure, and returns the ``Figure``. None calls
-``plt.show()``: the notebook cell does that.
+``plt.show()``: the notebook cell does that. Every function also describes what it drew in words, from the data
+(what is plotted, the axes, the main finding): it prints the description as a caption line "Figure: ..." and
+attaches it to the figure, whose PNG then carries it as alt text under IPython (``ffnn.figure_text``). A figure a
+notebook draws with matplotlib directly gets one with ``describe(fig_or_ax, text)``.
 """
 
 from __future__ import annotations
@@ -31,12 +35,14 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Circle
 from matplotlib.textpath import TextPath
 
+from . import figure_text
+from .figure_text import describe, description
 from .metrics import labels_of
 from .validation import InputError, ShapeError, check_array
 
 __all__ = ["PALETTE", "MARKERS", "HATCHES", "SEQUENTIAL_CMAP", "DIVERGING_CMAP", "curves", "decision_boundary",
            "decision_boundary_grid", "scatter_classes", "loss_curves", "network_diagram", "computation_graph",
-           "activation_plot", "heatmap", "confusion_matrix_plot", "grouped_bars"]
+           "activation_plot", "heatmap", "confusion_matrix_plot", "grouped_bars", "describe", "description"]
 
 #: Okabe-Ito colours (Okabe & Ito, "Color Universal Design", 2008), ordered so that the first ones contrast
 #: most on a white background; the yellow and the black come last.
@@ -74,6 +80,11 @@ def _colour(i: int) -> str:
 
 def _marker(i: int) -> str:
     return MARKERS[i % len(MARKERS)]
+
+
+def _class_styles(n: int) -> list:
+    """How class c is drawn, in words ("orange squares"), for c < n."""
+    return [figure_text.marker_style(_colour(c), _marker(c)) for c in range(n)]
 
 
 def _tint(colour, amount: float):
@@ -230,7 +241,10 @@ def _draw_decision_boundary(func, predict, X, Y, ax, title, resolution, margin, 
     texts.append("decision boundary")
     if legend:
         ax.legend(handles, texts, loc="best", framealpha=0.9, fontsize="small")
-    return handles, texts
+    # What the description needs: the classifier's labels of the data points too.
+    drawn = dict(X=X, labels=labels, predicted=_predict_labels(func, predict, X), regions=regions, names=names,
+                 styles=_class_styles(n_classes), limits=((x_min, x_max), (y_min, y_max)))
+    return handles, texts, drawn
 
 
 # ---------------------------------------------------------------------------------------------- 2-D classifiers
@@ -249,8 +263,9 @@ def decision_boundary(predict, X, Y, *, ax=None, title=None, resolution=200, mar
     Returns the matplotlib Figure.
     """
     fig, ax = _axes(ax, (6.0, 5.0))
-    _draw_decision_boundary("decision_boundary", predict, X, Y, ax, title, resolution, margin, class_names,
-                            legend=True)
+    _, _, drawn = _draw_decision_boundary("decision_boundary", predict, X, Y, ax, title, resolution, margin,
+                                          class_names, legend=True)
+    describe(ax, figure_text.decision_boundary_text(title=ax.get_title(), **drawn))
     return fig
 
 
@@ -272,17 +287,20 @@ def decision_boundary_grid(predictors, X, Y, *, ncols=4, resolution=120, suptitl
     nrows = math.ceil(n / ncols)
     fig, axes = plt.subplots(nrows, ncols, figsize=(3.4 * ncols, 3.3 * nrows + 0.5), layout="constrained",
                              squeeze=False)
-    handles, texts = [], []
+    handles, texts, panels = [], [], []
     for ax, (name, predict) in zip(axes.flat, predictors.items()):
-        panel_handles, panel_texts = _draw_decision_boundary(func, predict, X, Y, ax, str(name), resolution,
-                                                             0.5, None, legend=False)
+        panel_handles, panel_texts, drawn = _draw_decision_boundary(func, predict, X, Y, ax, str(name), resolution,
+                                                                    0.5, None, legend=False)
+        panels.append((str(name), drawn["predicted"]))
         if len(panel_texts) > len(texts):
-            handles, texts = panel_handles, panel_texts
+            handles, texts, names, styles = panel_handles, panel_texts, drawn["names"], drawn["styles"]
     for ax in axes.flat[n:]:
         ax.set_visible(False)
     fig.legend(handles, texts, loc="outside lower center", ncols=min(len(texts), 6), fontsize="small")
     if suptitle is not None:
         fig.suptitle(suptitle)
+    describe(fig, figure_text.decision_boundary_grid_text(drawn["X"], drawn["labels"], panels, names, styles,
+                                                          drawn["limits"], suptitle))
     return fig
 
 
@@ -305,6 +323,7 @@ def scatter_classes(X, Y, *, ax=None, title=None, class_names=None):
     ax.set_ylabel("$x_2$")
     ax.set_title("Data" if title is None else title)
     ax.legend(loc="best", framealpha=0.9, fontsize="small")
+    describe(ax, figure_text.scatter_text(X, labels, names, _class_styles(len(names)), ax.get_title()))
     return fig
 
 
@@ -354,10 +373,14 @@ def loss_curves(histories, *, ax=None, title="Cost during training", log_scale=F
 
     fig, ax = _axes(ax, (7.0, 4.5))
     linestyles = ("-", "--", ":", "-.")
+    described = []
     for i, (label, costs) in enumerate(runs.items()):
         iterations = np.arange(costs.size) * every
-        ax.plot(iterations, costs, color=_colour(i), linestyle=linestyles[(i // len(PALETTE)) % len(linestyles)],
+        # Runs differ in line style as well as in colour, so they read apart in greyscale too.
+        linestyle = linestyles[i % len(linestyles)]
+        ax.plot(iterations, costs, color=_colour(i), linestyle=linestyle,
                 linewidth=1.8, marker="o" if costs.size == 1 else None, label=label)
+        described.append((label, figure_text.line_style(_colour(i), linestyle), iterations, costs))
     if log_scale:
         ax.set_yscale("log")
     ax.set_xlabel(xlabel)
@@ -367,6 +390,7 @@ def loss_curves(histories, *, ax=None, title="Cost during training", log_scale=F
     ax.grid(True, alpha=0.3)
     if show_legend:
         ax.legend(loc="best", framealpha=0.9)
+    describe(ax, figure_text.line_chart_text(described, xlabel, ylabel, title, log_scale))
     return fig
 
 
@@ -407,10 +431,11 @@ def curves(x, ys, *, ax=None, title=None, xlabel="x", ylabel="y", log_y=False, m
         raise InputError(f"{func}: 'legend' must be a matplotlib loc such as \"best\", or None, got {legend!r}.")
     fig, ax = _axes(ax, (7.0, 4.5))
     linestyles = ("-", "--", ":", "-.")
-    spans = []
+    spans, described = [], []
     for i, (label, values) in enumerate(runs.items()):
         ax.plot(x, values, color=_colour(i), linestyle=linestyles[i % len(linestyles)], linewidth=1.8,
                 marker=_marker(i) if markers else None, label=label)
+        described.append((label, figure_text.line_style(_colour(i), linestyles[i % len(linestyles)]), x, values))
         bad = ~np.isfinite(values)
         if bad.any() and nonfinite == "mark":
             ax.plot(x[bad], np.zeros(bad.sum()), linestyle="none", marker="x", color=_colour(i),
@@ -445,6 +470,7 @@ def curves(x, ys, *, ax=None, title=None, xlabel="x", ylabel="y", log_y=False, m
     ax.grid(True, alpha=0.3)
     if legend is not None:
         ax.legend(loc=legend, framealpha=0.9)
+    describe(ax, figure_text.line_chart_text(described, xlabel, ylabel, title, log_y))
     return fig
 
 
@@ -529,6 +555,7 @@ def network_diagram(layer_dims, *, activations=None, ax=None, max_units=8, title
     hidden = L - 1
     default = f"{L}-layer network ({hidden} hidden layer{'' if hidden == 1 else 's'}): layer_dims = {dims}"
     ax.set_title(default if title is None else title, fontsize=11)
+    describe(ax, figure_text.network_text(dims, activations, max_units, ax.get_title()))
     return fig
 
 
@@ -740,6 +767,8 @@ def computation_graph(nodes, edges, *, ax=None, title=None, highlight=None, edge
                   loc="upper center", bbox_to_anchor=(0.5, 0.0), frameon=False, fontsize="small")
     if title:
         ax.set_title(title, fontsize=11)
+    describe(ax, figure_text.computation_graph_text(names, labels, order, pairs, predecessors, successors,
+                                                    edge_labels, lit_nodes, lit_edges, highlight_label, title))
     return fig
 
 
@@ -819,6 +848,9 @@ def activation_plot(z, a, da_dz, *, name, ax=None, saturation_threshold=0.05, ki
     ax.set_ylabel("g(z) and g'(z)")
     ax.set_title(str(name))
     ax.legend(loc="best", framealpha=0.9, fontsize="small")
+    describe(ax, figure_text.activation_text(z, a, da_dz, name, saturated, dead, saturation_threshold, kink,
+                                             (figure_text.line_style(PALETTE[0], "-"),
+                                              figure_text.line_style(PALETTE[5], "--"))))
     return fig
 
 
@@ -906,8 +938,17 @@ def heatmap(M, *, ax=None, title=None, row_labels=None, col_labels=None, xlabel=
     row_labels, col_labels : tick labels, one per row / column.  xlabel, ylabel default to "column j", "row i".
     Returns the matplotlib Figure.
     """
-    return _draw_heatmap("heatmap", M, ax, title, row_labels, col_labels, xlabel, ylabel, annotate, fmt,
-                         diverging, colorbar_label)
+    fig = _draw_heatmap("heatmap", M, ax, title, row_labels, col_labels, xlabel, ylabel, annotate, fmt,
+                        diverging, colorbar_label)
+    M = np.asarray(M, dtype=float)
+    rows, cols = M.shape
+    names = [[figure_text.plain(label) for label in labels] if labels is not None else [str(k) for k in range(n)]
+             for labels, n in ((row_labels, rows), (col_labels, cols))]
+    describe(fig, figure_text.heatmap_text(
+        M, *names, "column j" if xlabel is None else xlabel, "row i" if ylabel is None else ylabel,
+        bool(M.min() < 0 < M.max()) if diverging is None else diverging,
+        rows <= 12 and cols <= 12 if annotate is None else annotate, title))
+    return fig
 
 
 def confusion_matrix_plot(C, *, class_names=None, ax=None, title="Confusion matrix", normalize=False):
@@ -936,8 +977,10 @@ def confusion_matrix_plot(C, *, class_names=None, ax=None, title="Confusion matr
     else:
         shown = C
         fmt, vmin, vmax, bar = "d", 0.0, None, "count"
-    return _draw_heatmap(func, shown, ax, title, names, names, "predicted class", "true class", None, fmt, False,
-                         bar, vmin=vmin, vmax=vmax)
+    fig = _draw_heatmap(func, shown, ax, title, names, names, "predicted class", "true class", None, fmt, False,
+                        bar, vmin=vmin, vmax=vmax)
+    describe(fig, figure_text.confusion_text(C, [figure_text.plain(name) for name in names], normalize, title))
+    return fig
 
 
 # ---------------------------------------------------------------------------------------------- bars
@@ -1022,4 +1065,7 @@ def grouped_bars(series, *, group_labels, ax=None, title=None, xlabel=None, ylab
         ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     elif legend is not None:
         ax.legend(loc=legend, framealpha=0.9)
+    styles = [figure_text.bar_style(_colour(i), HATCHES[i % len(HATCHES)]) for i in range(n_series)]
+    describe(ax, figure_text.grouped_bars_text(values, names, styles, lambda value: _format(value, fmt), xlabel,
+                                               ylabel, title, fmt))
     return fig

@@ -90,6 +90,36 @@ class Server:
         self.log.close()
 
 
+#: Where a page's own content is, by page kind: in JupyterLab the notebook's rendered Markdown and outputs; pages the
+#: course writes (feedback, grades report) are all its own; the formgrader's are all nbgrader's.
+COURSE_CONTENT = {"lab": ".jp-RenderedHTMLCommon, .jp-OutputArea-output", "course": "html", "formgrader": None}
+
+
+def accessibility_problems(page, kind: str, name: str) -> list[str]:
+    """axe-core's serious and critical violations on ``page`` that tests/browser/known_accessibility.py does not
+    list, each said to be in the course's own content or in the tool's interface. The full result goes to
+    artifacts/browser/axe-<name>.json."""
+    from axe_playwright_python.sync_playwright import Axe
+    from known_accessibility import known
+    violations = Axe().run(page).response["violations"]
+    (ARTIFACTS / f"axe-{name}.json").write_text(json.dumps(violations, indent=1))
+    problems = []
+    for violation in violations:
+        if violation["impact"] not in ("serious", "critical"):
+            continue
+        for node in violation["nodes"]:
+            target = node["target"][-1] if node["target"] else "html"
+            content = COURSE_CONTENT[kind]
+            ours = bool(content) and page.evaluate(
+                "([t, c]) => { const e = document.querySelector(t); return !!(e && e.closest(c)); }",
+                [target if isinstance(target, str) else "html", content])
+            if not known(kind, violation["id"], node["html"]):
+                where = "in the course's own content" if ours else "not in tests/browser/known_accessibility.py"
+                problems.append(f"{violation['id']} ({violation['impact']}, {where}): {violation['help']}: "
+                                f"{target}: {node['html'][:200]}")
+    return problems
+
+
 def lab_settings(folder: Path) -> Path:
     """JupyterLab user settings for the tests: every cell rendered (no windowing), no autosave, no news."""
     settings = folder / "lab-settings"

@@ -16,8 +16,8 @@ from types import SimpleNamespace
 import nbformat
 import pytest
 
-from browser_pages import (ARTIFACTS, ROOT, Server, _same, _score, autograde_with_make, course, gradebook_view,
-                   nbgrader_meta)
+from browser_pages import (ARTIFACTS, ROOT, Server, _same, _score, accessibility_problems, autograde_with_make, course,
+                           gradebook_view, nbgrader_meta)
 
 
 @pytest.fixture(scope="session")
@@ -59,7 +59,8 @@ def formgrader(tmp_path_factory):
     server_env = {**env, "JUPYTER_CONFIG_PATH": str(ROOT / "grader"), "JUPYTER_RUNTIME_DIR": str(folder / "rt")}
     server = Server("formgrader", ROOT, server_env)
     yield SimpleNamespace(server=server, gradebook=view, assignment=corpus.ASSIGNMENT, notebook=corpus.ASSIGNMENT,
-                          students=students, feedback=folder / "feedback")
+                          students=students, feedback=folder / "feedback", submitted=submitted,
+                          autograded=folder / "autograded", db_url=db_url)
     server.stop()
 
 
@@ -72,6 +73,7 @@ def test_formgrader_lists_assignments_students_scores_and_opens_a_submission(bro
     assert all(score == 0 for score, _ in book.cells["bob"].values()), book.cells["bob"]
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     page.set_default_timeout(60_000)
+    problems = []  # accessibility: the formgrader is nbgrader's; new problems must be listed upstream
     try:
         # assignments: one row per course assignment (solutions/), with as many submissions as the gradebook holds
         page.goto(server.url("formgrader"))
@@ -81,6 +83,7 @@ def test_formgrader_lists_assignments_students_scores_and_opens_a_submission(bro
                        (r.querySelector('td.num-submissions') || {innerText: ''}).innerText])""")
         listed = {name: count.strip() for name, count in rows}
         page.screenshot(path=str(ARTIFACTS / "formgrader-assignments.png"))
+        problems += accessibility_problems(page, "formgrader", "formgrader-assignments")
         assert formgrader.assignment in book.assignments, book.assignments
         for assignment in sorted(set(course.ASSIGNMENTS) | set(book.assignments)):
             assert assignment in listed, f"the formgrader's assignments page has no row for {assignment}: {rows}"
@@ -94,6 +97,7 @@ def test_formgrader_lists_assignments_students_scores_and_opens_a_submission(bro
         rows = page.eval_on_selector_all("tbody tr", """rows => rows.filter(r => r.querySelector('td.id'))
             .map(r => [r.querySelector('td.id').innerText.trim(), r.querySelector('td.score').innerText.trim()])""")
         page.screenshot(path=str(ARTIFACTS / "formgrader-students.png"))
+        problems += accessibility_problems(page, "formgrader", "formgrader-students")
         shown = dict(rows)
         assert sorted(shown) == sorted(book.totals), f"students listed {sorted(shown)}, gradebook {sorted(book.totals)}"
         for student in formgrader.students:
@@ -112,6 +116,7 @@ def test_formgrader_lists_assignments_students_scores_and_opens_a_submission(bro
                         score: r.querySelector('td.score').innerText.trim(),
                         failed: r.querySelector('td.tests-failed .glyphicon-ok') !== null}))""")
         page.screenshot(path=str(ARTIFACTS / "formgrader-submissions.png"))
+        problems += accessibility_problems(page, "formgrader", "formgrader-submissions")
         submissions = {row["student"]: row for row in rows}
         assert sorted(submissions) == sorted(book.notebook), \
             f"submissions listed {sorted(submissions)}, gradebook {sorted(book.notebook)}"
@@ -133,6 +138,7 @@ def test_formgrader_lists_assignments_students_scores_and_opens_a_submission(bro
                            i.parentElement.textContent.trim()};
         })""")
         page.screenshot(path=str(ARTIFACTS / "formgrader-submission.png"), full_page=True)
+        problems += accessibility_problems(page, "formgrader", "formgrader-submission")
         expected = book.cells["cy"]
         shown = {cell["id"]: cell for cell in cells}
         assert sorted(shown) == sorted(expected), \
@@ -145,6 +151,35 @@ def test_formgrader_lists_assignments_students_scores_and_opens_a_submission(bro
                 f"cy's submission, {grade_id}: shows {cell['shown']!r}; the gradebook holds {score:g} of {top:g}"
     finally:
         page.close()
+    assert not problems, "the formgrader (nbgrader's pages):\n" + "\n".join(problems)
+
+
+def test_grades_and_similarity_reports_are_accessible(browser, formgrader, tmp_path):
+    """`make grades` and `make similarity` on the fixture's class, each page opened in the browser: no serious or
+    critical axe-core violation, and the histogram's text alternative is written from the scores."""
+    env = {**os.environ, "FFNN_SUBMITTED": str(formgrader.submitted), "FFNN_AUTOGRADED": str(formgrader.autograded),
+           "FFNN_GRADEBOOK_URL": formgrader.db_url, "FFNN_GRADES": str(tmp_path / "grades"),
+           "FFNN_REPORTS": str(tmp_path / "reports")}
+    for command in (["similarity.py", "--assignment", formgrader.assignment], ["instructor.py", "grades"]):
+        made = subprocess.run([sys.executable, str(ROOT / "grader" / command[0]), *command[1:]], cwd="/", env=env,
+                              capture_output=True, text=True, timeout=300)
+        assert made.returncode == 0, made.stdout[-2000:] + made.stderr[-2000:]
+    problems = []
+    page = browser.new_page(viewport={"width": 1200, "height": 900})
+    try:
+        for name, path in (("grades-report", tmp_path / "grades" / "report.html"),
+                           ("similarity-report", tmp_path / "reports" / f"similarity-{formgrader.assignment}.html")):
+            page.goto(path.as_uri())
+            page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+            problems += accessibility_problems(page, "course", name)
+            if name == "grades-report":
+                alt = page.locator("img").first.get_attribute("alt")
+    finally:
+        page.close()
+    assert not problems, "\n".join(problems)
+    totals = sorted(t for t, _ in formgrader.gradebook.totals.values())
+    assert alt.startswith(f"Histogram of the {len(totals)} totals of {formgrader.assignment}: from {totals[0]:g} "
+                          f"to {totals[-1]:g}"), alt
 
 
 def test_feedback_page_reads_well_offline(browser, formgrader):
@@ -172,9 +207,11 @@ def test_feedback_page_reads_well_offline(browser, formgrader):
                     overflowing: pres.filter(p => p.scrollWidth > p.clientWidth + 1).length,
                     page_wider: document.documentElement.scrollWidth > window.innerWidth + 1};
         }""")
+        shown["problems"] = accessibility_problems(page, "course", "feedback-page")
     finally:
         page.close()
     assert requested == [], f"the feedback page asked the network for {requested}"
+    assert not shown["problems"], "the feedback page:\n" + "\n".join(shown["problems"])
     assert shown["formulas"] > 20 and shown["drawn"] == shown["formulas"], shown
     assert shown["overflowing"] == 0 and not shown["page_wider"], shown
     tests = [row for row in shown["rows"] if "(Score:" in row]
@@ -241,3 +278,14 @@ def test_formgraders_autograde_button_grades_in_the_sandbox(browser, formgrader_
                            f"{corpus.ASSIGNMENT}.ipynb", as_version=4)
     outputs = json.dumps([c.get("outputs", []) for c in graded.cells])
     assert "gradebook untouched" in outputs and "changed the gradebook" not in outputs
+
+
+def test_the_readme_lists_every_known_accessibility_problem():
+    """README.md's table is the list tests/browser/known_accessibility.py accepts: each rule with its link."""
+    from known_accessibility import KNOWN
+    readme = (ROOT / "README.md").read_text()
+    table = readme.split("## Accessibility", 1)[1].split("\n## ", 1)[0]
+    rows = [line for line in table.splitlines() if line.startswith("| lab ") or line.startswith("| formgrader ")]
+    assert len(rows) == len(KNOWN)
+    for (page, rule, _, link, what), row in zip(KNOWN, rows):
+        assert f"| {page} | `{rule}` | {what} |" in row and f"({link})" in row, row

@@ -1,11 +1,13 @@
-"""Every source notebook runs in JupyterLab in the browser with all its tests passing and every plot drawn."""
+"""Every source notebook runs in JupyterLab in the browser with all its tests passing and every plot drawn, and
+axe-core finds no serious or critical accessibility problem in what the course wrote (its Markdown and outputs)."""
 
 from __future__ import annotations
 
 import nbformat
 import pytest
 
-from browser_pages import ARTIFACTS, cell_report, course, nbgrader_meta, open_notebook, run_all, validate
+from browser_pages import (ARTIFACTS, accessibility_problems, cell_report, course, nbgrader_meta, open_notebook,
+                           run_all, validate)
 
 
 @pytest.mark.parametrize("assignment", course.ASSIGNMENTS)
@@ -27,6 +29,8 @@ def test_source_notebook_passes_every_test_and_draws_every_plot(browser, source_
                 image.screenshot(path=str(ARTIFACTS / f"{assignment}-plot-{shots:02d}-{name}.png"))
                 shots += 1
         assert shots >= 3, f"{assignment}: only {shots} plots"
+        problems = accessibility_problems(page, "lab", f"{assignment}-source")
+        assert not problems, f"{assignment} in JupyterLab:\n" + "\n".join(problems)
         if assignment == course.ASSIGNMENTS[-1]:
             text = validate(page, f"{assignment}-source")
             assert "Success! Your notebook passes all the tests." in text, text[:500]
