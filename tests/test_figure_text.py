@@ -15,7 +15,6 @@ sys.path.insert(0, str(ROOT / "grader"))
 import course  # noqa: E402
 
 CAPTION, CONTINUED = "Figure: ", "Figure, continued: "
-RE_RECORDED_BY_THE_LEAD = {"02_l_layer_network"}
 
 
 def figures(nb):
@@ -37,9 +36,7 @@ def figures(nb):
     return found
 
 
-@pytest.mark.parametrize("assignment", [
-    pytest.param(assignment, marks=pytest.mark.xfail(strict=True, reason="re-recorded by the lead"))
-    if assignment in RE_RECORDED_BY_THE_LEAD else assignment for assignment in course.ASSIGNMENTS])
+@pytest.mark.parametrize("assignment", course.ASSIGNMENTS)
 def test_every_recorded_figure_has_a_caption_and_the_same_alt_text(assignment):
     found = figures(nbformat.read(course.source_notebook(assignment), as_version=4))
     assert found, f"{assignment} draws no figure"
