@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import copy
 import json
-import os
 import re
-import subprocess
 import sys
 from pathlib import Path
 
@@ -105,15 +103,20 @@ def test_the_given_code_alone_is_not_similarity(tmp_path):
     assert similarity.compare(A, tmp_path, threshold=0.01)["pairs"] == []
 
 
-def test_make_similarity_writes_the_report_and_names_what_it_skipped(submitted, tmp_path):
+def run_similarity(submitted: Path, reports: Path, monkeypatch, capsys) -> str:
+    """`make similarity` for notebook 1 in this process (grader/nbgrader_config.py reads FFNN_SUBMITTED)."""
+    monkeypatch.setenv("FFNN_SUBMITTED", str(submitted))
+    monkeypatch.setattr(similarity, "REPORTS", reports)
+    assert similarity.main(["--assignment", A]) == 0
+    return capsys.readouterr().out
+
+
+def test_make_similarity_writes_the_report_and_names_what_it_skipped(submitted, tmp_path, monkeypatch, capsys):
     broken = submitted / "broken" / A / f"{A}.ipynb"
     before = broken.read_bytes()
-    env = {**os.environ, "FFNN_SUBMITTED": str(submitted), "FFNN_REPORTS": str(tmp_path)}
-    result = subprocess.run([sys.executable, str(ROOT / "grader" / "similarity.py"), "--assignment", A],
-                            cwd="/", env=env, capture_output=True, text=True, timeout=300)
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert f"skipped broken: {A}.ipynb: not a readable notebook" in result.stdout
-    assert "4 submissions, 6 pairs, 3 at or above 50%" in result.stdout
+    out = run_similarity(submitted, tmp_path, monkeypatch, capsys)
+    assert f"skipped broken: {A}.ipynb: not a readable notebook" in out
+    assert "4 submissions, 6 pairs, 3 at or above 50%" in out
     assert broken.read_bytes() == before
     page = (tmp_path / f"similarity-{A}.html").read_text()
     assert page.count("<h2>") == 4 and "<mark>" in page and "hides-a-copy and honest-a" in page
@@ -122,19 +125,11 @@ def test_make_similarity_writes_the_report_and_names_what_it_skipped(submitted, 
         [[("copies-a", "hides-a-copy"), ("copies-a", "honest-a"), ("hides-a-copy", "honest-a")]]
     # and the grades report has a section made from it
     import instructor
-    original = similarity.REPORTS
-    similarity.REPORTS = tmp_path
-    try:
-        section = instructor._similarity_section()
-    finally:
-        similarity.REPORTS = original
+    section = instructor._similarity_section()
     assert "3 pair(s) of 4 submissions" in section and "hides-a-copy and honest-a" in section
 
 
-def test_one_submission_is_nothing_to_compare(tmp_path):
+def test_one_submission_is_nothing_to_compare(tmp_path, monkeypatch, capsys):
     save(tmp_path / "submitted", "alone", nbformat.read(corpus.SOURCE, as_version=4))
-    env = {**os.environ, "FFNN_SUBMITTED": str(tmp_path / "submitted"), "FFNN_REPORTS": str(tmp_path / "r")}
-    result = subprocess.run([sys.executable, str(ROOT / "grader" / "similarity.py"), "--assignment", A],
-                            cwd="/", env=env, capture_output=True, text=True, timeout=300)
-    assert result.returncode == 0 and "1 readable submission(s)" in result.stdout and "nothing to compare" in \
-        result.stdout, result.stdout + result.stderr
+    out = run_similarity(tmp_path / "submitted", tmp_path / "r", monkeypatch, capsys)
+    assert "1 readable submission(s)" in out and "nothing to compare" in out, out
