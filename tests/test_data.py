@@ -68,6 +68,23 @@ def test_digits_are_read_offline(monkeypatch):
     assert data.digits("binary").X_train.size > 0
 
 
+def test_digits_are_scikit_learns_without_importing_it():
+    """The pixels and digits read from scikit-learn's file are exactly what its load_digits returns, and reading
+    them imports no scikit-learn module (a fresh interpreter; its import costs seconds in every notebook)."""
+    import subprocess
+    import sys
+
+    from sklearn.datasets import load_digits
+    X, digit = data._load_digit_images()
+    bunch = load_digits()
+    np.testing.assert_array_equal(X, bunch.data.T / 16.0)
+    np.testing.assert_array_equal(digit, bunch.target)
+    code = ("import sys; from ffnn import data; data.digits('binary'); "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] == 'sklearn'))")
+    shown = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert shown.strip() == "[]", shown
+
+
 def test_metrics():
     Y = one_hot([2, 0, 1], 3)
     np.testing.assert_array_equal(Y, [[0, 1, 0], [0, 0, 1], [1, 0, 0]])

@@ -236,6 +236,30 @@ def open_notebook(browser, server, path):
 NUMBERED = "[...document.querySelectorAll('.jp-CodeCell .jp-InputArea-prompt')].filter(p => /\\d/.test(p.textContent))"
 
 
+STARTED = ("() => [...document.querySelectorAll('.jp-CodeCell .jp-InputArea-prompt')]"
+           ".some(p => /\\d|\\*/.test(p.textContent))")
+
+
+def _start_run_all(page, name, attempts=3):
+    """Run > Run All Cells, and make sure it started: a cell queued or numbered within 30 s. A click that did not
+    reach the notebook (a menu that closed under the pointer, a notebook panel not yet current) is tried again after
+    closing whatever is open and focusing the notebook, at most ``attempts`` times, with a screenshot of each miss."""
+    for attempt in range(1, attempts + 1):
+        page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click()
+        page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Run All Cells$")).click()
+        try:
+            page.wait_for_function(STARTED, timeout=30_000, polling=250)
+            return
+        except Exception as error:  # playwright's TimeoutError
+            if type(error).__name__ != "TimeoutError":
+                raise
+        page.screenshot(path=str(ARTIFACTS / f"{name}-run-all-not-started-{attempt}.png"))
+        page.keyboard.press("Escape")
+        page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook .jp-Cell").first.click()
+    pytest.fail(f"{name}: Run All Cells did not start any cell in {attempts} tries of 30 s (the kernel never got a "
+                f"cell); screenshots {ARTIFACTS}/{name}-run-all-not-started-*.png", pytrace=False)
+
+
 def run_all(page, timeout_s=240, name="notebook"):
     """Clear every output, run all cells from the menu, wait until the kernel has run something and is idle.
     When it does not get there in time: a screenshot, and a failure that says how far the notebook got."""
@@ -243,8 +267,7 @@ def run_all(page, timeout_s=240, name="notebook"):
     page.locator(".lm-Menu-itemLabel", has_text="Clear Outputs of All Cells").click()
     page.wait_for_function(f"() => {NUMBERED}.length === 0")
     before = 0
-    page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click()
-    page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Run All Cells$")).click()
+    _start_run_all(page, name)
     try:
         page.wait_for_function(
             f"""() => {{
