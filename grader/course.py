@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import sys
 import tempfile
 import time
@@ -71,11 +70,16 @@ def load_config(**overrides):
     return config
 
 
+def coursedir(config):
+    """nbgrader's view of the course's folders and gradebook under ``config``."""
+    from nbgrader.coursedir import CourseDirectory
+    return CourseDirectory(config=config)
+
+
 def api(**overrides):
     from nbgrader.apps import NbGraderAPI
-    from nbgrader.coursedir import CourseDirectory
     config = load_config(**overrides)
-    return NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
+    return NbGraderAPI(coursedir=coursedir(config), config=config)
 
 
 def kernel_config():

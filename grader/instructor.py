@@ -33,6 +33,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import course  # noqa: E402
 import lms_export  # noqa: E402
+from atomic_write import written_in_one_step  # noqa: E402
 import release_guard  # noqa: E402
 
 ROOT = course.ROOT
@@ -40,18 +41,13 @@ DIST = Path(os.environ.get("FFNN_DIST", ROOT / "dist"))
 GRADES = Path(os.environ.get("FFNN_GRADES", ROOT / "grader" / "grades"))
 
 
-def coursedir(config):
-    from nbgrader.coursedir import CourseDirectory
-    return CourseDirectory(config=config)
-
-
 def api(config):
     from nbgrader.apps import NbGraderAPI
-    return NbGraderAPI(coursedir=coursedir(config), config=config)
+    return NbGraderAPI(coursedir=course.coursedir(config), config=config)
 
 
 def _path(config, key) -> Path:
-    cdir = coursedir(config)
+    cdir = course.coursedir(config)
     return Path(cdir.root) / getattr(cdir, key)
 
 
@@ -83,8 +79,7 @@ def build_bundle(assignment, destination: Path, release_dir: Path = course.RELEA
     """dist/<assignment>.zip: the student notebook, the student-facing package, requirements and a README."""
     destination.mkdir(parents=True, exist_ok=True)
     target = destination / f"{assignment}.zip"
-    partial = target.with_suffix(".zip.partial")
-    with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as bundle:
+    with written_in_one_step(target) as partial, zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as bundle:
         folder = release_dir / assignment
         for path in sorted(folder.rglob("*")):
             if path.is_file() and ".ipynb_checkpoints" not in path.parts:
@@ -93,7 +88,6 @@ def build_bundle(assignment, destination: Path, release_dir: Path = course.RELEA
             bundle.write(path, f"{assignment}/{name}")
         bundle.write(ROOT / "requirements.txt", f"{assignment}/requirements.txt")
         bundle.writestr(f"{assignment}/README.md", BUNDLE_README.format(assignment=assignment))
-    partial.replace(target)
     return target
 
 
@@ -136,7 +130,7 @@ def release(options) -> int:
     for assignment in options.assignments:
         bundle = build_bundle(assignment, DIST, release_dir)
         print(f"release: {assignment}: bundle {bundle} ({bundle.stat().st_size // 1024} KiB)")
-    print(f"release: done. Gradebook {coursedir(config).db_url}")
+    print(f"release: done. Gradebook {course.coursedir(config).db_url}")
     return 0
 
 
@@ -171,10 +165,10 @@ def match_zip_name(name, notebooks, roster=()):
 def roster_ids(config) -> list[str]:
     """Student ids already in the gradebook (empty when there is none yet)."""
     from nbgrader.api import Gradebook
-    db_url = coursedir(config).db_url
+    db_url = course.coursedir(config).db_url
     if db_url.startswith("sqlite:///") and not Path(db_url[len("sqlite:///"):]).exists():
         return []
-    with Gradebook(db_url, coursedir(config).course_id) as gradebook:
+    with Gradebook(db_url, course.coursedir(config).course_id) as gradebook:
         return [student.id for student in gradebook.students]
 
 
@@ -222,7 +216,7 @@ def collect_zip(config, archive: Path) -> int:
             folder.mkdir(parents=True, exist_ok=True)
             destination = folder / f"{notebook}.ipynb"
             data = bundle.read(info)
-            unknown = f" (NOT on the roster: check the id)" if roster and student not in roster else ""
+            unknown = " (NOT on the roster: check the id)" if roster and student not in roster else ""
             if destination.exists() and destination.read_bytes() == data:
                 print(f"collect: {student} {assignment} <- {info.filename}: already collected, unchanged{unknown}")
                 continue
@@ -353,7 +347,7 @@ def export_csv(config, destination: Path) -> list[dict]:
     config["ExportPlugin"]["student"] = []
     config["Application"]["log_level"] = "WARN"
     try:
-        ExportApp(coursedir=coursedir(config), config=config).start()
+        ExportApp(coursedir=course.coursedir(config), config=config).start()
     except UnicodeEncodeError as error:
         partial.unlink(missing_ok=True)
         raise SystemExit(f"grades: nbgrader's export writes in this locale's encoding, which cannot hold a "
@@ -381,7 +375,7 @@ def grades(options) -> int:
     config = course.load_config()
     GRADES.mkdir(parents=True, exist_ok=True)
     csv_path = GRADES / "grades.csv"
-    cdir = coursedir(config)
+    cdir = course.coursedir(config)
     totals, cell_passes, cell_counts = defaultdict(list), defaultdict(int), defaultdict(int)
     handed_in, scores = set(), {}
     with Gradebook(cdir.db_url, cdir.course_id) as gradebook:
@@ -617,7 +611,7 @@ def _import_with_nbgrader(config, csv_file: Path):
     from nbgrader.apps.dbapp import DbStudentImportApp
     config = copy.deepcopy(config)
     config["Application"]["log_level"] = "WARN"
-    app = DbStudentImportApp(coursedir=coursedir(config), config=config)
+    app = DbStudentImportApp(coursedir=course.coursedir(config), config=config)
     app.extra_args = [str(csv_file)]
     app.start()
 
@@ -629,7 +623,7 @@ def roster(options) -> int:
     path = Path(options.csv)
     students = read_roster(path)
     config = course.load_config()
-    cdir = coursedir(config)
+    cdir = course.coursedir(config)
     columns = list(students[0])  # the header's columns, 'id' among them
     ids = [student["id"] for student in students]
     with Gradebook(cdir.db_url, cdir.course_id) as gradebook:

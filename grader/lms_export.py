@@ -16,8 +16,9 @@ any late penalty, never below 0, as in grades.csv.
 from __future__ import annotations
 
 import csv
-import os
 from pathlib import Path
+
+from atomic_write import written_in_one_step
 
 CANVAS_COLUMNS = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
 CANVAS_POINTS_ROW = "Points Possible"
@@ -30,11 +31,8 @@ class MissingLmsIds(ValueError):
 
 
 def _write(path: Path, rows: list[list[str]]):
-    """Through a temporary name, so a failed write never leaves half a file under the real name."""
-    partial = path.with_name(path.name + ".partial")
-    with open(partial, "w", newline="", encoding="utf-8") as handle:
+    with written_in_one_step(path) as partial, open(partial, "w", newline="", encoding="utf-8") as handle:
         csv.writer(handle).writerows(rows)
-    os.replace(partial, path)
 
 
 def _score(value: float) -> str:

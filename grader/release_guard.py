@@ -18,10 +18,11 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import os
 import shutil
 import time
 from pathlib import Path
+
+import atomic_write
 
 MANIFEST = ".generated.json"
 PREVIOUS = ".previous"
@@ -51,10 +52,7 @@ def read_manifest(release_dir: Path) -> dict:
 
 
 def _write_manifest(release_dir: Path, manifest: dict):
-    path = Path(release_dir) / MANIFEST
-    partial = path.with_name(path.name + ".partial")
-    partial.write_text(json.dumps(dict(sorted(manifest.items())), indent=1) + "\n")
-    os.replace(partial, path)
+    atomic_write.write_text(Path(release_dir) / MANIFEST, json.dumps(dict(sorted(manifest.items())), indent=1) + "\n")
 
 
 def changed_files(release_dir: Path, assignment: str) -> list[Path]:

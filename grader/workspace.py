@@ -18,10 +18,10 @@ from __future__ import annotations
 
 import datetime
 import json
-import os
 import shutil
 from pathlib import Path
 
+import atomic_write
 from release_guard import fingerprint
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -50,18 +50,14 @@ def _read_record(workspace: Path) -> dict:
 
 
 def _write_record(workspace: Path, record: dict):
-    path = workspace / RECORD
-    partial = path.with_name(path.name + ".partial")
-    partial.write_text(json.dumps(dict(sorted(record.items())), indent=1) + "\n")
-    os.replace(partial, path)
+    atomic_write.write_text(workspace / RECORD, json.dumps(dict(sorted(record.items())), indent=1) + "\n")
 
 
 def _copy(source: Path, target: Path) -> str | None:
-    """Copy through a temporary name, so an interrupted copy never leaves half a notebook under the real name."""
+    """Copy in one step, so an interrupted copy never leaves half a notebook under the real name."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(f".{target.name}.partial")
-    shutil.copyfile(source, partial)
-    os.replace(partial, target)
+    with atomic_write.written_in_one_step(target, hidden=True) as partial:
+        shutil.copyfile(source, partial)
     return _trust(target)
 
 

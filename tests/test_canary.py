@@ -18,9 +18,10 @@ from nbformat.v4 import new_code_cell, new_notebook, new_output
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "grader"))
-import autograde  # noqa: E402
 import course  # noqa: E402
+import record_grades  # noqa: E402
 import sandbox  # noqa: E402
+from grade_submission import Job  # noqa: E402
 from preprocessors import environment_failure  # noqa: E402
 
 ASSIGNMENT = course.ASSIGNMENTS[0]
@@ -150,10 +151,10 @@ def test_not_graded_leaves_the_gradebook_and_says_why(graded_course):
     _failed(setup)
     nbformat.write(nb, executed / f"{ASSIGNMENT}.ipynb")
     (work / "verdicts.json").write_text(json.dumps({ASSIGNMENT: {}}))
-    job = autograde.Job(ASSIGNMENT, "ada", str(folder / "submitted" / "ada" / ASSIGNMENT), str(work),
-                        notebooks=[ASSIGNMENT])
+    job = Job(ASSIGNMENT, "ada", str(folder / "submitted" / "ada" / ASSIGNMENT), str(work),
+              notebooks=[ASSIGNMENT])
     before = digest(db)
-    entry = autograde.finish({"db_url": f"sqlite:///{db}", "autograded": str(folder / "autograded")}, job, 1.0)
+    entry = record_grades.finish({"db_url": f"sqlite:///{db}", "autograded": str(folder / "autograded")}, job, 1.0)
     assert entry["graded"] is False and entry["score"] is None
     note = " ".join(entry["notes"])
     assert "NOT GRADED: provided cell code_setup failed before any student code ran: ModuleNotFoundError" in note

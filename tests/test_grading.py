@@ -3,7 +3,9 @@
 import numpy as np
 import pytest
 
-from ffnn.check import AnswerError, Checker, assert_vectorized, count_user_lines
+from ffnn.check import Checker
+from ffnn.compare import AnswerError
+from ffnn.vectorization import assert_vectorized, count_user_lines
 from ffnn.reference import activations as reference_activations
 from ffnn.reference import two_layer
 from ffnn.reference.fixtures import CASES, SUITES, reference_function

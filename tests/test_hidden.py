@@ -112,7 +112,7 @@ def test_same_seed_same_cases():
 def test_outside_the_grader_the_reference_judges_in_the_kernel(monkeypatch):
     monkeypatch.delenv("FFNN_HIDDEN_CASES", raising=False)
     assert grading.hidden_tests("deep", relu)
-    from ffnn.check import AnswerError
+    from ffnn.compare import AnswerError
     with pytest.raises(AnswerError):
         grading.hidden_tests("deep", relu_wrong_at_zero, "relu")
     assert reference_relu is not None and two_layer is not None
@@ -213,7 +213,7 @@ def test_loops_in_disguise_and_tampering_are_read_from_the_source(sandboxed, tmp
 
 
 def test_dev_mode_grading_reads_the_source_too():
-    from ffnn.check import AnswerError
+    from ffnn.compare import AnswerError
     from ffnn.reference.grading import grade
     with pytest.raises(AnswerError, match="it calls map"):
         grade("activations", tanh_by_map, "tanh", seed=3)

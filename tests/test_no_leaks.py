@@ -18,7 +18,8 @@ sys.path.insert(0, str(ROOT / "grader"))
 
 import course  # noqa: E402
 import instructor  # noqa: E402
-from ffnn.check import AnswerError, Checker  # noqa: E402
+from ffnn.check import Checker  # noqa: E402
+from ffnn.compare import AnswerError  # noqa: E402
 from ffnn.reference.fixtures import SUITES  # noqa: E402
 from ffnn.standins import STANDINS  # noqa: E402
 

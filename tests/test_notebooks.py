@@ -247,5 +247,5 @@ def test_student_version_fails_every_graded_test_and_nothing_before(assignment, 
         assert cell.source.split("\n", 1)[0] in failed
     for cell in results["failed"]:
         assert "replace `raise NotImplementedError()` with your code" in cell["error"], cell["error"][-600:]
-        assert "check.py" not in cell["error"] and "Traceback" not in cell["error"], cell["error"][-600:]
+        assert "ffnn/" not in cell["error"] and "Traceback" not in cell["error"], cell["error"][-600:]
     # that nothing fails before the first answer cell when a student runs it: tests/browser (Run All in JupyterLab)

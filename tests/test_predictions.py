@@ -9,7 +9,7 @@ import math
 import numpy as np
 import pytest
 
-from ffnn.check import AnswerError
+from ffnn.compare import AnswerError
 from ffnn.predictions import PREDICTIONS_FILE, canonical, check_prediction, hidden_prediction
 from ffnn.reference.predictions import PREDICTIONS, accepted, fixture, verdict
 

@@ -14,7 +14,8 @@ SCRIPT = textwrap.dedent("""
     import sys, numpy as np
     import matplotlib; matplotlib.use("Agg")
     import ffnn, ffnn.data, ffnn.plots, ffnn.metrics, ffnn.validation
-    from ffnn.check import Checker, AnswerError
+    from ffnn.check import Checker
+    from ffnn.compare import AnswerError
     assert ffnn.__file__.startswith(sys.argv[1]), ffnn.__file__
     try:
         import ffnn.reference

@@ -2,7 +2,8 @@
 
 - ``ffnn.data``: offline, seeded data sets (flower, spirals, parity, handwritten digits).
 - ``ffnn.plots``: decision boundaries, loss curves, network diagrams, activations, heat maps.
-- ``ffnn.check``: the checker behind every visible test; it names known mistakes.
+- ``ffnn.check``: the checker behind every visible test; it names known mistakes (``ffnn.compare`` compares one
+  output, ``ffnn.replay`` replays collaborators, ``ffnn.vectorization`` judges loops; ``ffnn.encoding``: JSON).
 - ``ffnn.validation``: the input checks every public function uses.
 
 The reference solutions live in ``ffnn.reference``, which this package never imports, so a student release can

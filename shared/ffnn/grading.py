@@ -19,7 +19,10 @@ from pathlib import Path
 
 import numpy as np
 
-from .check import Checker, count_user_lines, decode, encode, replaced_globals, run_case
+from .check import Checker, run_case
+from .encoding import decode, encode
+from .replay import replaced_globals
+from .vectorization import count_user_lines
 from .standins import standins_for
 
 __all__ = ["hidden_tests", "output_path"]

@@ -159,8 +159,8 @@ def _predict_labels(func: str, predict, P: np.ndarray) -> np.ndarray:
     if shape not in ((1, k), (k,)):
         hint = ""
         if len(shape) == 2 and shape[1] == k and shape[0] > 1:
-            hint = (f" It looks like one row per class: return labels, e.g. np.argmax(AL, axis=0)"
-                    f".reshape(1, -1).")
+            hint = (" It looks like one row per class: return labels, e.g. np.argmax(AL, axis=0)"
+                    ".reshape(1, -1).")
         elif len(shape) == 2 and shape == (k, 1):
             hint = " It looks transposed: return a row, shape (1, k)."
         raise ShapeError(f"{func}: 'predict' was called on points of shape {_shape(P.shape)} and returned shape "

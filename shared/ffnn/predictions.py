@@ -23,7 +23,8 @@ import os
 
 import numpy as np
 
-from .check import FIXTURES, AnswerError
+from .check import FIXTURES
+from .compare import AnswerError
 from .grading import output_path
 
 __all__ = ["check_prediction", "hidden_prediction", "canonical", "digest"]

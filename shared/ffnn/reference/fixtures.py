@@ -27,7 +27,10 @@ from pathlib import Path
 import numpy as np
 
 from .. import data
-from ..check import FIXTURES, TEST_FUNCTIONS, VECTORIZATION_SIZES, compare, encode
+from ..check import FIXTURES
+from ..compare import compare
+from ..encoding import TEST_FUNCTIONS, encode
+from ..vectorization import VECTORIZATION_SIZES
 from ..metrics import one_hot
 from ..recorded import differences
 from . import activations, costs, deep, gradcheck, two_layer

@@ -24,8 +24,10 @@ import warnings
 import numpy as np
 
 from .. import data
-from ..check import (TEST_FUNCTIONS, AnswerError, assert_vectorized, calls_into, compare, delegation_message,
-                     replaced_globals, source_vectorization_problem)
+from ..compare import AnswerError, compare, leaf, named_outputs
+from ..encoding import TEST_FUNCTIONS
+from ..replay import replaced_globals
+from ..vectorization import assert_vectorized, calls_into, delegation_message, source_vectorization_problem
 from ..metrics import one_hot
 from . import activations
 from .fixtures import COLLABORATORS, reference_function
@@ -266,27 +268,20 @@ def _reference_collaborators(suite, name):
     return replacements, tuple(replacements.values())
 
 
-def _named(value, outputs):
-    if outputs and len(outputs) > 1 and isinstance(value, tuple) and len(value) == len(outputs):
-        return dict(zip(outputs, value))
-    return value
-
-
 def _outputs(suite, name):
     from ..check import Checker
     return Checker(suite).data["functions"][name].get("outputs")
 
 
 def _mistake_names(suite, name, arguments, report, outputs, m):
-    from ..check import _leaf
-    mine = _leaf(report.got, report.parts)
+    mine = leaf(report.got, report.parts)
     found = []
     for mistake in mistakes_for(suite, name):
         for variant in mistake.variants:
             try:
                 with warnings.catch_warnings(), np.errstate(all="ignore"):
                     warnings.simplefilter("ignore")
-                    theirs = _leaf(_named(variant(**copy.deepcopy(arguments)), outputs), report.parts)
+                    theirs = leaf(named_outputs(variant(**copy.deepcopy(arguments)), outputs), report.parts)
             except Exception:  # noqa: BLE001 - a variant that cannot run on these shapes names nothing
                 continue
             if compare(mine, theirs, m=m):
@@ -349,7 +344,7 @@ def grade(suite, function, name=None, *, trials=4, seed=None, vectorized=None, i
                 raise AnswerError("\n".join(lines)) from error
         if offenders and independent:
             raise AnswerError(delegation_message(name, offenders))
-        report = compare(_named(got, outputs), _named(expected, outputs), m=m,
+        report = compare(named_outputs(got, outputs), named_outputs(expected, outputs), m=m,
                          name=outputs[0] if outputs and len(outputs) == 1 else "")
         if not report:
             lines = [f"{name}: wrong result on random case {trial} of {trials} (m = {m}).", *report.lines]

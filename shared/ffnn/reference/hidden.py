@@ -25,8 +25,10 @@ import copy
 
 import numpy as np
 
-from ..check import (AnswerError, Checker, Outcome, decode, loop_message,
-                     static_vectorization_problems)
+from ..check import Checker, Outcome
+from ..compare import AnswerError
+from ..encoding import decode
+from ..vectorization import loop_message, static_vectorization_problems
 from .fixtures import COLLABORATORS, build_case, function_spec, vectorization_runs
 from .grading import VECTORIZED, _Sizes, random_arguments
 
@@ -105,7 +107,7 @@ def verdict(answers, name, record, sources=None, exclude=()):
     """Judge the kernel's ``record`` of one function's hidden tests: ``(passed, feedback)``.
 
     ``sources``: the code cells the student wrote, read here (not in the kernel) for loops in disguise and
-    tampering with the line counter (``ffnn.check.static_vectorization_problems``; ``exclude``: the other graded
+    tampering with the line counter (``ffnn.vectorization.static_vectorization_problems``; ``exclude``: the other graded
     functions)."""
     if record is None:
         return False, (f"{name}: the hidden tests did not record any result (the kernel stopped, or the test "

@@ -8,13 +8,12 @@ names (one per weight layer, the last one being the output activation). ``parame
 from __future__ import annotations
 
 import sys
-from typing import Sequence
 
 import numpy as np
 
 from ..metrics import accuracy  # noqa: F401  (re-exported: one definition, student-facing)
 from ..validation import InputError, ShapeError, check_array, check_shapes, require_choice, validated
-from .activations import ACTIVATIONS, get_activation
+from .activations import ACTIVATIONS
 from .costs import get_cost, output_layer_dZ
 from .layers import linear_activation_backward, linear_activation_forward, linear_backward
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from ..check import AnswerError
+from ..compare import AnswerError
 from ..predictions import canonical, digest
 
 
