@@ -3,7 +3,7 @@
 For a (student, assignment) the cases are drawn from the course secret (``grader/.grading-secret``), so a re-run
 gives the same cases and scores while nobody can guess them. ``draw`` writes the *inputs* where the sandboxed
 kernel can read them and keeps the *answers* (expected outputs) outside; after the notebook ran, ``verdicts``
-judges what the kernel recorded against the answers (``ffnn.reference.hidden.verdict``), here in the grader's
+judges what the kernel recorded against the answers (``ffnn.reference.verdict``), here in the grader's
 process, where student code cannot reach.
 """
 
@@ -85,7 +85,7 @@ def draw(assignment, student, folder: Path, notebook=None) -> dict:
     kernel reads them) and ``folder/outputs/`` is made for the kernel's records; returns the answers, which stay
     in this process."""
     from ffnn.predictions import PREFIX
-    from ffnn.reference.hidden import build, split
+    from ffnn.reference.cases import build, split
     by_suite = {}
     for suite, name in hidden_functions(assignment, notebook).values():
         if not name.startswith(PREFIX):
@@ -129,9 +129,9 @@ def student_sources(nb) -> list[str]:
 def verdicts(assignment, notebook, answers_by_suite, outputs_dir: Path, sources) -> dict:
     """{grade_id: [passed, feedback]} for every test cell of ``notebook`` with hidden tests, judged here from the
     kernel's records."""
-    from ffnn.grading import output_path
+    from ffnn.record import output_path
     from ffnn.predictions import PREFIX
-    from ffnn.reference.hidden import verdict
+    from ffnn.reference.verdict import verdict
     from ffnn.reference.predictions import verdict as prediction_verdict
     found = {}
     graded = hidden_functions(assignment, notebook)

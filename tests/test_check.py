@@ -11,7 +11,7 @@ from ffnn.check import Checker
 from ffnn.compare import AnswerError, assert_close, compare
 from ffnn.reference import two_layer
 from ffnn.reference.fixtures import SUITES, reference_function
-from ffnn.reference.grading import grade
+from ffnn.reference.local_grading import grade
 from ffnn.reference.mistakes import CATALOGUE
 
 CASES = [(suite, function, mistake)

@@ -5,8 +5,10 @@ import json
 import numpy as np
 import pytest
 
-from ffnn import grading
-from ffnn.reference import hidden, two_layer
+from ffnn import grading, record
+from ffnn.reference import two_layer
+from ffnn.reference.cases import build, split
+from ffnn.reference.verdict import verdict
 from ffnn.reference.activations import relu as reference_relu
 
 
@@ -14,7 +16,7 @@ from ffnn.reference.activations import relu as reference_relu
 def sandboxed(tmp_path, monkeypatch):
     """Run hidden_tests as the grader's kernel would: cases file in, outputs folder out."""
     def run(suite, names, function, name, seed=3, sabotage=None):
-        cases, answers = hidden.split(hidden.build(suite, names, seed=seed))
+        cases, answers = split(build(suite, names, seed=seed))
         (tmp_path / "cases.json").write_text(json.dumps({suite: cases}))
         with monkeypatch.context() as kernel:  # what student code may do to its kernel stays in the kernel
             kernel.setenv("FFNN_HIDDEN_CASES", str(tmp_path / "cases.json"))
@@ -23,7 +25,7 @@ def sandboxed(tmp_path, monkeypatch):
                 sabotage(kernel)
             assert grading.hidden_tests(suite, function, name) is True  # nothing is judged in the kernel
         record = json.loads(grading.output_path(tmp_path, suite, name).read_text())
-        return hidden.verdict(answers, name, record)
+        return verdict(answers, name, record)
     return run
 
 
@@ -43,7 +45,7 @@ def relu_loop(Z):
 
 
 def test_cases_for_the_kernel_hold_no_answers():
-    cases, answers = hidden.split(hidden.build("two_layer", ["backward_propagation"], seed=1))
+    cases, answers = split(build("two_layer", ["backward_propagation"], seed=1))
     text = json.dumps(cases)
     assert '"expected"' not in text and '"mistakes"' not in text
     assert '"expected"' in json.dumps(answers)
@@ -99,14 +101,14 @@ def two_layer_predict(parameters, X):
 
 
 def test_a_missing_record_fails():
-    _, answers = hidden.split(hidden.build("deep", ["relu"], seed=1))
-    passed, message = hidden.verdict(answers, "relu", None)
+    _, answers = split(build("deep", ["relu"], seed=1))
+    passed, message = verdict(answers, "relu", None)
     assert not passed and "did not record" in message
 
 
 def test_same_seed_same_cases():
-    assert json.dumps(hidden.build("costs", ["output_layer_dZ"], seed=9)) == \
-        json.dumps(hidden.build("costs", ["output_layer_dZ"], seed=9))
+    assert json.dumps(build("costs", ["output_layer_dZ"], seed=9)) == \
+        json.dumps(build("costs", ["output_layer_dZ"], seed=9))
 
 
 def test_outside_the_grader_the_reference_judges_in_the_kernel(monkeypatch):
@@ -119,7 +121,7 @@ def test_outside_the_grader_the_reference_judges_in_the_kernel(monkeypatch):
 
 
 def test_composite_cases_hold_no_recorded_answers():
-    cases, _ = hidden.split(hidden.build("two_layer", ["nn_model"], seed=4))
+    cases, _ = split(build("two_layer", ["nn_model"], seed=4))
     spec = cases["functions"]["nn_model"]
     assert "collaborators" not in spec and spec["standins"]
     assert all("calls" not in case for case in spec["cases"])
@@ -188,7 +190,7 @@ def test_a_composite_that_does_the_work_itself_passes(sandboxed):
 
 
 def test_the_direct_answers_stay_out_of_the_sandbox():
-    cases, answers = hidden.split(hidden.build("two_layer", ["predict"], seed=5))
+    cases, answers = split(build("two_layer", ["predict"], seed=5))
     assert "expected_direct" not in json.dumps(cases)
     assert all("expected_direct" in case for case in answers["functions"]["predict"]["cases"])
 
@@ -200,21 +202,21 @@ def tanh_by_map(Z):
 def test_loops_in_disguise_and_tampering_are_read_from_the_source(sandboxed, tmp_path):
     passed, _ = sandboxed("activations", ["tanh"], tanh_by_map, "tanh")
     assert passed  # counting lines cannot see map() calling a NumPy function once per column...
-    cases, answers = hidden.split(hidden.build("activations", ["tanh"], seed=3))
+    cases, answers = split(build("activations", ["tanh"], seed=3))
     record = json.loads(grading.output_path(tmp_path, "activations", "tanh").read_text())
     source = "def tanh(Z):\n    return np.column_stack(list(map(np.tanh, Z.T)))\n"
-    passed, message = hidden.verdict(answers, "tanh", record, [source])
+    passed, message = verdict(answers, "tanh", record, [source])
     assert not passed and "it calls map (line 2 of its cell)" in message  # ...reading the code can
     tampered = ["import sys\nsys.settrace(None)\n", "def tanh(Z):\n    return np.tanh(Z)\n"]
-    passed, message = hidden.verdict(answers, "tanh", record, tampered)
+    passed, message = verdict(answers, "tanh", record, tampered)
     assert not passed and "sys.settrace" in message
-    assert hidden.verdict(answers, "tanh", record, ["def tanh(Z):\n    return np.tanh(Z)\n", "%timeit 1"]) == \
+    assert verdict(answers, "tanh", record, ["def tanh(Z):\n    return np.tanh(Z)\n", "%timeit 1"]) == \
         (True, "")
 
 
 def test_dev_mode_grading_reads_the_source_too():
     from ffnn.compare import AnswerError
-    from ffnn.reference.grading import grade
+    from ffnn.reference.local_grading import grade
     with pytest.raises(AnswerError, match="it calls map"):
         grade("activations", tanh_by_map, "tanh", seed=3)
 
@@ -229,4 +231,4 @@ def test_a_collaborator_that_hangs_costs_only_its_own_cell(sandboxed, monkeypatc
     monkeypatch.setitem(globals(), "forward_propagation", compute_cost_that_hangs)  # the notebook's own, broken
     started = time.monotonic()
     assert sandboxed("two_layer", ["predict"], two_layer_predict, "predict") == (True, "")
-    assert time.monotonic() - started < grading.DIRECT_BUDGET + 5
+    assert time.monotonic() - started < record.DIRECT_BUDGET + 5

@@ -1,7 +1,7 @@
 """Every catalogued mistake and every correct alternative, through the path real grading takes.
 
 The autograder does not judge in the kernel: the kernel runs ``ffnn.grading.hidden_tests`` on the cases of the
-grading run and records what the student's function returned; ``ffnn.reference.hidden.verdict`` judges the record
+grading run and records what the student's function returned; ``ffnn.reference.verdict`` judges the record
 outside. Here each catalogued mistake is submitted that way, written as a notebook function would be (its
 collaborators looked up by name in the notebook's namespace, so the kernel's stand-ins replace them), and must fail
 with its own message; each correct alternative must pass.
@@ -14,7 +14,9 @@ import numpy as np
 import pytest
 
 from ffnn import grading
-from ffnn.reference import hidden, mistakes
+from ffnn.reference import mistakes
+from ffnn.reference.cases import build, split
+from ffnn.reference.verdict import verdict
 from ffnn.reference.fixtures import COLLABORATORS, REFERENCE, SUITES, reference_function
 from ffnn.reference.mistakes import CATALOGUE
 
@@ -48,7 +50,7 @@ def as_notebook_function(suite, name, implementation, monkeypatch):
 
 
 def graded(suite, name, function, tmp_path, monkeypatch, seed):
-    cases, answers = hidden.split(hidden.build(suite, [name], seed=seed))
+    cases, answers = split(build(suite, [name], seed=seed))
     (tmp_path / "cases.json").write_text(json.dumps({suite: cases}))
     with monkeypatch.context() as kernel:
         kernel.setenv("FFNN_HIDDEN_CASES", str(tmp_path / "cases.json"))
@@ -56,7 +58,7 @@ def graded(suite, name, function, tmp_path, monkeypatch, seed):
         student = as_notebook_function(suite, name, function, kernel)
         assert grading.hidden_tests(suite, student, name) is True
     record = json.loads(grading.output_path(tmp_path, suite, name).read_text())
-    return hidden.verdict(answers, name, record)
+    return verdict(answers, name, record)
 
 
 @pytest.mark.parametrize("suite,name,mistake", MISTAKES, ids=[f"{s}.{n}.{m.name}" for s, n, m in MISTAKES])

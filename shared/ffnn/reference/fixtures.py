@@ -399,10 +399,10 @@ def vectorization_runs(suite, name, sizes=None):
     """Inputs for the vectorization check of a function of the examples: ``VECTORIZATION_SIZES`` examples, every
     other size the same (``sizes``; by default drawn from a seed of the function's name, for the visible check).
     Collaborators are ffnn.standins there, so no answers are stored. [] for a function not of the examples."""
-    from .grading import VECTORIZED, _Sizes, random_arguments
+    from .cases import VECTORIZED, Sizes, random_arguments
     if name not in VECTORIZED.get(suite, ()):
         return []
-    sizes = sizes or _Sizes(_rng(zlib.crc32(f"{suite}.{name}".encode())))
+    sizes = sizes or Sizes(_rng(zlib.crc32(f"{suite}.{name}".encode())))
     runs = []
     for m in VECTORIZATION_SIZES:
         arguments, _ = random_arguments(suite, name, _rng(sizes.seed), m=m, sizes=sizes)
