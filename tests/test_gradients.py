@@ -20,6 +20,8 @@ def test_activation_backward_matches_finite_differences(name, rng):
     analytic = g.backward(dA, Z, A)
     numeric = numerical_gradient(g.forward, Z, dA)
     assert relative_error(analytic, numeric) < TOLERANCE
+    if g.derivative is not None:  # element-wise: the backward step is dA times g'(Z)
+        np.testing.assert_allclose(analytic, dA * g.derivative(Z), rtol=1e-12, atol=1e-15)
 
 
 def _targets(cost, shape, rng):

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .validation import shape_text
+
 __all__ = ["AnswerError", "Report", "RTOL", "ATOL", "compare", "assert_close", "leaf", "named_outputs"]
 
 RTOL, ATOL = 1e-6, 1e-9
@@ -55,10 +57,6 @@ def _fmt(x):
     return repr(x)
 
 
-def _shape_text(shape):
-    return "(" + ", ".join(str(s) for s in shape) + ("," if len(shape) == 1 else "") + ")"
-
-
 def _is_scalar_number(x):
     return isinstance(x, numbers.Number) and not isinstance(x, bool) or (isinstance(x, np.ndarray) and x.ndim == 0)
 
@@ -70,10 +68,10 @@ def _array_report(path, got, expected, m, rtol, atol):
     if expected_is_scalar:
         if isinstance(got, np.ndarray) and got.ndim > 0:
             if got.size == 1 and np.isclose(got.reshape(()), expected, rtol=rtol, atol=atol):
-                return [f"{label}: expected a Python number, got an array of shape {_shape_text(got.shape)}. "
+                return [f"{label}: expected a Python number, got an array of shape {shape_text(got.shape)}. "
                         f"The value is right: return float(...) of it (or use np.squeeze)."]
             return [f"{label}: expected a single number ({_fmt(expected)}), got an array of shape "
-                    f"{_shape_text(got.shape)}."]
+                    f"{shape_text(got.shape)}."]
         if not _is_scalar_number(got):
             return [f"{label}: expected a number ({_fmt(expected)}), got {type(got).__name__}: {got!r:.80}."]
         got_value = float(np.asarray(got))
@@ -93,17 +91,17 @@ def _array_report(path, got, expected, m, rtol, atol):
 
     if not isinstance(got, np.ndarray):
         if isinstance(got, (list, tuple)):
-            return [f"{label}: expected a NumPy array of shape {_shape_text(expected.shape)}, got a "
+            return [f"{label}: expected a NumPy array of shape {shape_text(expected.shape)}, got a "
                     f"{type(got).__name__}. Return an ndarray (np.array(...) or the result of NumPy operations)."]
         if _is_scalar_number(got) and expected.size == 1:
-            return [f"{label}: expected an array of shape {_shape_text(expected.shape)}, got the plain number "
+            return [f"{label}: expected an array of shape {shape_text(expected.shape)}, got the plain number "
                     f"{_fmt(got)}. Keep the array shape (e.g. keepdims=True, or reshape)."]
-        return [f"{label}: expected a NumPy array of shape {_shape_text(expected.shape)}, got "
+        return [f"{label}: expected a NumPy array of shape {shape_text(expected.shape)}, got "
                 f"{type(got).__name__}."]
     if got.dtype == object or not (np.issubdtype(got.dtype, np.number) or got.dtype == bool):
         return [f"{label}: expected numbers, got an array of dtype {got.dtype}."]
     if got.shape != expected.shape:
-        lines = [f"{label}: expected shape {_shape_text(expected.shape)}, got {_shape_text(got.shape)}."]
+        lines = [f"{label}: expected shape {shape_text(expected.shape)}, got {shape_text(got.shape)}."]
         lines += _shape_hints(got, expected, m)
         return lines
     if np.issubdtype(expected.dtype, np.floating) or np.issubdtype(got.dtype, np.floating):
@@ -122,7 +120,7 @@ def _array_report(path, got, expected, m, rtol, atol):
     with np.errstate(divide="ignore", invalid="ignore"):
         relative = np.where(expected != 0, diff / np.abs(expected.astype(float)), np.where(diff > 0, np.inf, 0))
     index = tuple(int(i) for i in np.argwhere(~close)[0])
-    lines = [f"{label}: {int((~close).sum())} of {got.size} entries differ (shape {_shape_text(got.shape)}, "
+    lines = [f"{label}: {int((~close).sum())} of {got.size} entries differ (shape {shape_text(got.shape)}, "
              f"dtype {got.dtype}).",
              f"  first mismatch at index {index}: got {_fmt(got[index])}, expected {_fmt(expected[index])}",
              f"  max absolute error {_fmt(float(np.nanmax(diff)))}, max relative error "

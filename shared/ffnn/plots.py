@@ -38,7 +38,7 @@ from matplotlib.textpath import TextPath
 from . import figure_text
 from .figure_text import describe, description
 from .metrics import labels_of
-from .validation import InputError, ShapeError, check_array
+from .validation import InputError, ShapeError, check_array, shape_text
 
 __all__ = ["PALETTE", "MARKERS", "HATCHES", "SEQUENTIAL_CMAP", "DIVERGING_CMAP", "curves", "decision_boundary",
            "decision_boundary_grid", "scatter_classes", "loss_curves", "network_diagram", "computation_graph",
@@ -61,10 +61,6 @@ _BOUNDARY = "0.1"       # decision-boundary line
 
 
 # ---------------------------------------------------------------------------------------------- helpers
-
-def _shape(shape) -> str:
-    return "(" + ", ".join(str(s) for s in shape) + ("," if len(shape) == 1 else "") + ")"
-
 
 def _axes(ax, figsize):
     """The figure and axes to draw into: a new constrained-layout figure when ``ax`` is None."""
@@ -102,10 +98,10 @@ def _check_points(func: str, X) -> np.ndarray:
     X = check_array(func, "X", X, ndim=2)
     if X.shape[0] != 2:
         hint = " It looks transposed: try X.T." if X.shape[1] == 2 else ""
-        raise ShapeError(f"{func}: argument 'X' has shape {_shape(X.shape)} but needs (2, m): one 2-D point per "
+        raise ShapeError(f"{func}: argument 'X' has shape {shape_text(X.shape)} but needs (2, m): one 2-D point per "
                          f"column.{hint}")
     if X.shape[1] == 0:
-        raise ShapeError(f"{func}: argument 'X' has shape {_shape(X.shape)}: it holds no examples (m = 0).")
+        raise ShapeError(f"{func}: argument 'X' has shape {shape_text(X.shape)}: it holds no examples (m = 0).")
     return X.astype(float)
 
 
@@ -114,12 +110,12 @@ def _check_class_labels(func: str, Y, m: int) -> np.ndarray:
     Y = check_array(func, "Y", Y, ndim=2)
     if Y.shape[1] != m:
         hint = " It looks transposed: try Y.T." if Y.shape[0] == m else ""
-        raise ShapeError(f"{func}: argument 'Y' has shape {_shape(Y.shape)} but needs (1, m) = (1, {m}) or "
+        raise ShapeError(f"{func}: argument 'Y' has shape {shape_text(Y.shape)} but needs (1, m) = (1, {m}) or "
                          f"one-hot (k, m) = (k, {m}), because 'X' sets m = {m}.{hint}")
     if Y.shape[0] > 1:
         sums = Y.sum(axis=0)
         if Y.min() < 0 or Y.max() > 1 or not np.allclose(sums, 1.0):
-            raise InputError(f"{func}: argument 'Y' of shape {_shape(Y.shape)} must be one-hot (every column "
+            raise InputError(f"{func}: argument 'Y' of shape {shape_text(Y.shape)} must be one-hot (every column "
                              f"holds a single 1); for multi-label targets plot one row at a time, e.g. Y[0:1].")
         return labels_of(Y).reshape(-1)
     labels = Y.reshape(-1)
@@ -163,8 +159,8 @@ def _predict_labels(func: str, predict, P: np.ndarray) -> np.ndarray:
                     ".reshape(1, -1).")
         elif len(shape) == 2 and shape == (k, 1):
             hint = " It looks transposed: return a row, shape (1, k)."
-        raise ShapeError(f"{func}: 'predict' was called on points of shape {_shape(P.shape)} and returned shape "
-                         f"{_shape(shape)}; it must return one label per column, shape (1, {k}).{hint}")
+        raise ShapeError(f"{func}: 'predict' was called on points of shape {shape_text(P.shape)} and returned shape "
+                         f"{shape_text(shape)}; it must return one label per column, shape (1, {k}).{hint}")
     out = out.reshape(-1)
     if out.dtype == bool:
         return out.astype(int)
@@ -336,7 +332,7 @@ def _history(func: str, name: str, values) -> np.ndarray:
             array = array.reshape(-1)
         else:
             raise ShapeError(f"{func}: '{name}' must be a 1-D sequence of costs, got shape "
-                             f"{_shape(array.shape)}.")
+                             f"{shape_text(array.shape)}.")
     if array.size == 0:
         raise InputError(f"{func}: '{name}' is empty; record at least one cost.")
     return array.astype(float)
@@ -421,8 +417,8 @@ def curves(x, ys, *, ax=None, title=None, xlabel="x", ylabel="y", log_y=False, m
     runs = {str(label): _history(func, f"ys[{label!r}]", values) for label, values in ys.items()}
     for label, values in runs.items():
         if values.shape != x.shape:
-            raise ShapeError(f"{func}: ys[{label!r}] has shape {_shape(values.shape)} but x has shape "
-                             f"{_shape(x.shape)}; they must match.")
+            raise ShapeError(f"{func}: ys[{label!r}] has shape {shape_text(values.shape)} but x has shape "
+                             f"{shape_text(x.shape)}; they must match.")
     if nonfinite not in ("mark", "shade"):
         raise InputError(f"{func}: 'nonfinite' must be \"mark\" or \"shade\", got {nonfinite!r}.")
     if nonfinite == "shade" and (not np.isfinite(x).all() or np.any(np.diff(x) <= 0)):
@@ -796,8 +792,8 @@ def activation_plot(z, a, da_dz, *, name, ax=None, saturation_threshold=0.05, ki
     da_dz = check_array(func, "da_dz", da_dz, ndim=1).astype(float)
     for arg, values in (("a", a), ("da_dz", da_dz)):
         if values.shape != z.shape:
-            raise ShapeError(f"{func}: argument '{arg}' has shape {_shape(values.shape)} but needs the shape of "
-                             f"'z', {_shape(z.shape)}: one value per grid point.")
+            raise ShapeError(f"{func}: argument '{arg}' has shape {shape_text(values.shape)} but needs the shape of "
+                             f"'z', {shape_text(z.shape)}: one value per grid point.")
     if z.size < 2 or np.any(np.diff(z) <= 0):
         raise InputError(f"{func}: 'z' must be an increasing grid of at least 2 points, e.g. "
                          f"np.linspace(-5, 5, 401).")
@@ -885,7 +881,7 @@ def _draw_heatmap(func, M, ax, title, row_labels, col_labels, xlabel, ylabel, an
                   colorbar_label, vmin=None, vmax=None):
     M = check_array(func, "M", M, ndim=2)
     if M.size == 0:
-        raise ShapeError(f"{func}: argument 'M' has shape {_shape(M.shape)}: there is nothing to draw.")
+        raise ShapeError(f"{func}: argument 'M' has shape {shape_text(M.shape)}: there is nothing to draw.")
     M = M.astype(float)
     rows, cols = M.shape
     if diverging is None:
@@ -963,7 +959,7 @@ def confusion_matrix_plot(C, *, class_names=None, ax=None, title="Confusion matr
     func = "confusion_matrix_plot"
     C = check_array(func, "C", C, ndim=2)
     if C.shape[0] != C.shape[1] or C.size == 0:
-        raise ShapeError(f"{func}: argument 'C' has shape {_shape(C.shape)} but needs (k, k): one row and one "
+        raise ShapeError(f"{func}: argument 'C' has shape {shape_text(C.shape)} but needs (k, k): one row and one "
                          f"column per class.")
     if C.min() < 0 or not np.all(C == np.round(C)):
         raise InputError(f"{func}: argument 'C' must hold counts (integers >= 0); compute it with "
@@ -1011,8 +1007,8 @@ def grouped_bars(series, *, group_labels, ax=None, title=None, xlabel=None, ylab
         raise ShapeError(f"{func}: series[{first_label!r}] is empty; give one value per group.")
     for label, v in values.items():
         if v.shape != first.shape:
-            raise ShapeError(f"{func}: series[{label!r}] has shape {_shape(v.shape)} but series[{first_label!r}] "
-                             f"has shape {_shape(first.shape)}: every series needs one value per group.")
+            raise ShapeError(f"{func}: series[{label!r}] has shape {shape_text(v.shape)} but series[{first_label!r}] "
+                             f"has shape {shape_text(first.shape)}: every series needs one value per group.")
     if isinstance(group_labels, str) or not hasattr(group_labels, "__len__"):
         raise InputError(f"{func}: 'group_labels' must be a list of names, one per group, got {group_labels!r}.")
     names = [str(name) for name in group_labels]

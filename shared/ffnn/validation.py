@@ -14,7 +14,7 @@ import numbers
 
 import numpy as np
 
-__all__ = ["InputError", "ShapeError", "validated", "check_array", "check_shapes", "check_probabilities",
+__all__ = ["InputError", "ShapeError", "shape_text", "validated", "check_array", "check_shapes", "check_probabilities",
            "check_labels", "require_choice"]
 
 
@@ -26,7 +26,8 @@ class ShapeError(InputError):
     """An array argument has the wrong number of dimensions or a size that disagrees with another argument."""
 
 
-def _format_shape(shape) -> str:
+def shape_text(shape) -> str:
+    """A shape as Python writes a tuple, ``(3, 4)`` or ``(5,)``: in every message of the course about shapes."""
     return "(" + ", ".join(str(s) for s in shape) + ("," if len(shape) == 1 else "") + ")"
 
 
@@ -51,7 +52,7 @@ def check_array(func: str, name: str, value, *, ndim: int | None = 2, finite: bo
             hint = (f" A 1-D array is ambiguous: {name}.reshape(-1, 1) makes it a column, "
                     f"{name}.reshape(1, -1) a row.")
         raise ShapeError(f"{func}: argument '{name}' must be a {ndim}-D array, got shape "
-                         f"{_format_shape(array.shape)} ({array.ndim}-D).{hint}")
+                         f"{shape_text(array.shape)} ({array.ndim}-D).{hint}")
     if finite and array.dtype.kind in "fc" and not np.isfinite(array).all():
         bad = ~np.isfinite(array)
         index = _first_bad_index(bad)
@@ -73,8 +74,8 @@ def check_shapes(func: str, arrays: dict, spec: dict, dims: dict | None = None) 
     for name, wanted in spec.items():
         array = arrays[name]
         if array.ndim != len(wanted):
-            raise ShapeError(f"{func}: argument '{name}' has shape {_format_shape(array.shape)} but needs "
-                             f"{len(wanted)} dimensions {_format_shape(wanted)}.")
+            raise ShapeError(f"{func}: argument '{name}' has shape {shape_text(array.shape)} but needs "
+                             f"{len(wanted)} dimensions {shape_text(wanted)}.")
         before = dict(bound)
         for axis, (size, dim) in enumerate(zip(array.shape, wanted)):
             if isinstance(dim, int):
@@ -93,8 +94,8 @@ def check_shapes(func: str, arrays: dict, spec: dict, dims: dict | None = None) 
                 if array.ndim == 2 and _fits(array.shape[::-1], wanted, before):
                     hint = f" It looks transposed: try {name}.T."
                 raise ShapeError(
-                    f"{func}: argument '{name}' has shape {_format_shape(array.shape)} but needs "
-                    f"{_format_shape(wanted)} = {_format_shape(needed_shape)}{why}.{hint}")
+                    f"{func}: argument '{name}' has shape {shape_text(array.shape)} but needs "
+                    f"{shape_text(wanted)} = {shape_text(needed_shape)}{why}.{hint}")
     return bound
 
 

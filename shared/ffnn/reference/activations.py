@@ -187,22 +187,21 @@ def tanh_graph_backward(Z):
 class Activation:
     """One activation: ``forward(Z) -> A`` and ``backward(dA, Z, A) -> dZ`` side by side.
 
-    ``derivative(Z)`` is the element-wise g'(Z), or None for softmax, whose derivative is a Jacobian (eq. 15).
+    ``derivative(Z)`` is the element-wise g'(Z), or None for softmax, whose derivative is a Jacobian (eq. 15);
+    for the others ``backward(dA, Z, A) == dA * derivative(Z)`` (tests/test_gradients.py).
     """
 
     name: str
     forward: Callable
     backward: Callable
     derivative: Callable | None
-    equations: str
 
 
 ACTIVATIONS: dict[str, Activation] = {
-    "relu": Activation("relu", relu, lambda dA, Z, A: relu_backward(dA, Z), relu_derivative, "(7), (8)"),
-    "sigmoid": Activation("sigmoid", sigmoid, lambda dA, Z, A: sigmoid_backward(dA, A), sigmoid_derivative,
-                          "(9), (10)"),
-    "tanh": Activation("tanh", tanh, lambda dA, Z, A: tanh_backward(dA, A), tanh_derivative, "(11), (12)"),
-    "softmax": Activation("softmax", softmax, lambda dA, Z, A: softmax_backward(dA, A), None, "(13), (14)"),
+    "relu": Activation("relu", relu, lambda dA, Z, A: relu_backward(dA, Z), relu_derivative),
+    "sigmoid": Activation("sigmoid", sigmoid, lambda dA, Z, A: sigmoid_backward(dA, A), sigmoid_derivative),
+    "tanh": Activation("tanh", tanh, lambda dA, Z, A: tanh_backward(dA, A), tanh_derivative),
+    "softmax": Activation("softmax", softmax, lambda dA, Z, A: softmax_backward(dA, A), None),
 }
 
 

@@ -217,20 +217,15 @@ class Cost:
     seed: Callable
     from_logits: Callable
     output_activation: str
-    equations: str
-
-    def fused_dZ(self, A, Y):
-        """``dZ[L] = (A[L] - Y) / m``, eq. (22): valid only with this cost's ``output_activation``."""
-        return output_layer_dZ(A, Y)
 
 
 COSTS: dict[str, Cost] = {
     "binary": Cost("binary", binary_cross_entropy, binary_cross_entropy_seed, binary_cross_entropy_from_logits,
-                   "sigmoid", "(16), (17), (23)"),
+                   "sigmoid"),
     "categorical": Cost("categorical", categorical_cross_entropy, categorical_cross_entropy_seed,
-                        categorical_cross_entropy_from_logits, "softmax", "(18), (19), (24)"),
+                        categorical_cross_entropy_from_logits, "softmax"),
     "multilabel": Cost("multilabel", multilabel_cross_entropy, multilabel_cross_entropy_seed,
-                       multilabel_cross_entropy_from_logits, "sigmoid", "(20), (21), (23)"),
+                       multilabel_cross_entropy_from_logits, "sigmoid"),
 }
 
 

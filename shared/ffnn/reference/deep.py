@@ -69,6 +69,8 @@ def linear_activation_forward(A_prev, W, b, activation):
     activation : 'relu' or 'sigmoid'.  Returns A : (n[l], m) and cache = ((A_prev, W, b), (Z, A)).
     """
     _check_activation("linear_activation_forward", activation)
+    # Not layers.linear_activation_forward: notebook 2's answer is built from the notebook's own graded linear_forward,
+    # relu and sigmoid, and the fixtures record exactly these calls (the visible test replays them).
     Z, linear_cache = linear_forward(A_prev, W, b)
     A = relu(Z) if activation == "relu" else sigmoid(Z)
     return A, (linear_cache, (Z, A))

@@ -37,6 +37,32 @@ def _sigmoid(Z):
     return 1.0 / (1.0 + np.exp(-Z))
 
 
+# Shared by notebooks 1 and 2: the training loop and the prediction, with a mistake switched on --------------------
+# (the steps are passed in as looked up when the mistake runs: the catalogue's tests put a notebook's own there)
+
+def _descent(forward, cost, backward, update, parameters, X, Y, num_iterations, learning_rate, record_after):
+    """Gradient descent as nn_model and L_layer_model run it; ``record_after``: each cost recorded after the
+    update instead of before it (the catalogued mistake: costs[0] is then not the initial parameters' cost)."""
+    costs = []
+    for _ in range(num_iterations):
+        A, cache = forward(X, parameters)
+        if not record_after:
+            costs.append(cost(A, Y))
+        parameters = update(parameters, backward(A, cache, parameters), learning_rate)
+        if record_after:
+            costs.append(cost(forward(X, parameters)[0], Y))
+    return parameters, costs
+
+
+def _predict(forward, parameters, X, probabilities, flat):
+    """Labels from the output layer, or (mistakes) the probabilities themselves, or a flattened row."""
+    A, _ = forward(X, parameters)
+    if probabilities:
+        return A
+    labels = (A > 0.5).astype(int)
+    return labels.reshape(-1) if flat else labels
+
+
 # Notebook 1: the two-layer network -----------------------------------------------------------------------------
 
 def _layer_sizes_from_columns(X, Y, n_h):
@@ -119,24 +145,13 @@ def _update(parameters, grads, learning_rate, *, sign=-1.0, use_rate=True, skip=
 def _nn_model(X, Y, n_h, num_iterations=10000, learning_rate=1.2, seed=0, print_cost=False, *,
               record_after=False, fixed_seed=False):
     parameters = two_layer.initialize_parameters(X.shape[0], n_h, Y.shape[0], 0 if fixed_seed else seed)
-    costs = []
-    for _ in range(num_iterations):
-        A2, cache = two_layer.forward_propagation(X, parameters)
-        if not record_after:
-            costs.append(two_layer.compute_cost(A2, Y))
-        grads = two_layer.backward_propagation(parameters, cache, X, Y)
-        parameters = two_layer.update_parameters(parameters, grads, learning_rate)
-        if record_after:
-            costs.append(two_layer.compute_cost(two_layer.forward_propagation(X, parameters)[0], Y))
-    return parameters, costs
+    return _descent(two_layer.forward_propagation, two_layer.compute_cost,
+                    lambda A2, cache, parameters: two_layer.backward_propagation(parameters, cache, X, Y),
+                    two_layer.update_parameters, parameters, X, Y, num_iterations, learning_rate, record_after)
 
 
 def _predict2(parameters, X, *, probabilities=False, flat=False):
-    A2, _ = two_layer.forward_propagation(X, parameters)
-    if probabilities:
-        return A2
-    labels = (A2 > 0.5).astype(int)
-    return labels.reshape(-1) if flat else labels
+    return _predict(two_layer.forward_propagation, parameters, X, probabilities, flat)
 
 
 TWO_LAYER = {
@@ -343,24 +358,12 @@ def _L_backward(AL, Y, caches, *, seed_sign=1.0, seed_scale="1", output="sigmoid
 def _L_layer_model(X, Y, layer_dims, learning_rate=0.0075, num_iterations=3000, seed=0, print_cost=False, *,
                    fixed_seed=False, record_after=False):
     parameters = deep.initialize_parameters_deep(layer_dims, 0 if fixed_seed else seed)
-    costs = []
-    for _ in range(num_iterations):
-        AL, caches = deep.L_model_forward(X, parameters)
-        if not record_after:
-            costs.append(deep.compute_cost(AL, Y))
-        grads = deep.L_model_backward(AL, Y, caches)
-        parameters = deep.update_parameters(parameters, grads, learning_rate)
-        if record_after:
-            costs.append(deep.compute_cost(deep.L_model_forward(X, parameters)[0], Y))
-    return parameters, costs
+    return _descent(deep.L_model_forward, deep.compute_cost, lambda AL, caches, _: deep.L_model_backward(AL, Y, caches),
+                    deep.update_parameters, parameters, X, Y, num_iterations, learning_rate, record_after)
 
 
 def _predict_deep(parameters, X, *, probabilities=False, flat=False):
-    AL, _ = deep.L_model_forward(X, parameters)
-    if probabilities:
-        return AL
-    labels = (AL > 0.5).astype(int)
-    return labels.reshape(-1) if flat else labels
+    return _predict(deep.L_model_forward, parameters, X, probabilities, flat)
 
 
 DEEP = {
