@@ -3,6 +3,8 @@
 import numpy as np
 import pytest
 
+import notebook_answers
+
 from ffnn.check import Checker
 from ffnn.compare import AnswerError
 from ffnn.vectorization import assert_vectorized, count_user_lines
@@ -100,28 +102,8 @@ def update_parameters(parameters, grads, learning_rate):
     return {key: value - learning_rate * grads["d" + key] for key, value in parameters.items()}
 
 
-def nn_model(X, Y, n_h, num_iterations=10000, learning_rate=1.2, seed=0, print_cost=False):
-    n_x, n_h, n_y = layer_sizes(X, Y, n_h)
-    parameters = initialize_parameters(n_x, n_h, n_y, seed)
-    costs = []
-    for _ in range(num_iterations):
-        A2, cache = forward_propagation(X, parameters)
-        costs.append(compute_cost(A2, Y))
-        grads = backward_propagation(parameters, cache, X, Y)
-        parameters = update_parameters(parameters, grads, learning_rate)
-    return parameters, costs
-
-
-def nn_model_with_fixed_rate(X, Y, n_h, num_iterations=10000, learning_rate=1.2, seed=0, print_cost=False):
-    n_x, n_h, n_y = layer_sizes(X, Y, n_h)
-    parameters = initialize_parameters(n_x, n_h, n_y, seed)
-    costs = []
-    for _ in range(num_iterations):
-        A2, cache = forward_propagation(X, parameters)
-        costs.append(compute_cost(A2, Y))
-        grads = backward_propagation(parameters, cache, X, Y)
-        parameters = update_parameters(parameters, grads, 0.5)
-    return parameters, costs
+exec(notebook_answers.NN_MODEL, globals())  # nn_model and nn_model_with_fixed_rate, as notebook cells
+exec(notebook_answers.NN_MODEL_WITH_FIXED_RATE, globals())
 
 
 def test_wrong_collaborator_does_not_fail_a_correct_composite():

@@ -16,6 +16,8 @@ sys.path.insert(0, str(ROOT / "grader"))
 import course  # noqa: E402
 import sandbox  # noqa: E402
 from kernel_runner import PROBE_SECONDS, KernelRunner  # noqa: E402
+from corpus import BREAK_MESSAGING  # noqa: E402
+from processes import processes_of  # noqa: E402
 
 _CLAIM = sandbox.claim_slot()  # a sandbox slot of its own (a uid and a memory cgroup), as grading processes claim them
 SLOT = _CLAIM.slot
@@ -57,18 +59,6 @@ def score(cell):
 
 
 AFTER = graded("assert x + 1 == 42\nprint('after', x + 1)", "after")
-
-
-def processes_of(uid):
-    found = []
-    for entry in Path("/proc").iterdir():
-        try:
-            status = (entry / "status").read_text()
-        except OSError:
-            continue
-        if entry.name.isdigit() and f"\nUid:\t{uid}\t" in status:
-            found.append(status.split("\n", 1)[0])
-    return found
 
 
 def test_cpu_limit_stops_a_busy_kernel_and_grading_goes_on(shared):
@@ -132,18 +122,6 @@ def test_a_hung_cell_is_restarted_not_waited_on(shared):
     assert elapsed < 3 + 20, elapsed
 
 
-BREAK_MESSAGING = '''
-import sys
-def _nothing(*args, **kwargs):
-    return None
-for _module in list(sys.modules.values()):
-    for _name in list(getattr(_module, "__dict__", {})):
-        if ("check" in _name.lower() or "close" in _name.lower()) and callable(getattr(_module, _name, None)):
-            try:
-                setattr(_module, _name, _nothing)
-            except Exception:
-                pass
-'''
 
 
 def test_a_cell_that_breaks_the_kernels_messaging_costs_only_itself(shared):

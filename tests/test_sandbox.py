@@ -138,18 +138,6 @@ def fresh_outputs():
     outputs.clear()
 
 
-def processes_of(uid):
-    found = []
-    for entry in Path("/proc").iterdir():
-        try:
-            status = (entry / "status").read_text()
-        except OSError:
-            continue
-        if entry.name.isdigit() and f"\nUid:\t{uid}\t" in status:
-            found.append(status.split("\n", 1)[0])
-    return found
-
-
 # ----------------------------------------------------------------------------------------------------------------
 # Who the kernel is and what it can see
 # ----------------------------------------------------------------------------------------------------------------
