@@ -1,5 +1,8 @@
 """The grading kernel's sandbox: student code runs under resource limits in a file-system jail.
 
+One thing, at about 450 lines: the jail and the limits a grading kernel runs under, and the probes that say
+whether this machine can build them.
+
 nbgrader starts the kernel named in the notebook ("python3"). While grading, ``kernelspec_dir()`` comes first on
 JUPYTER_PATH, so "python3" resolves to this module's launcher. The launcher (still the grader's user) builds a
 bubblewrap jail and execs the real kernel inside it as an unprivileged user, under prlimit:

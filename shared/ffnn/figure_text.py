@@ -1,5 +1,7 @@
 """Text alternatives of the course's figures: what a screen reader reads instead of the picture.
 
+One thing, at about 420 lines: the descriptions, one builder per kind of figure the course draws.
+
 Every figure the course draws gets a short description written from its data: what is plotted, the axes, and the
 main finding (``ffnn.plots`` builds one in each of its functions with the ``*_text`` builders below; a notebook
 describes a figure it draws with matplotlib directly with ``describe``). A description reaches the reader two ways:

@@ -1,5 +1,8 @@
 """Writes the checker's fixtures, ``shared/ffnn/fixtures/<suite>.json``, by running the reference.
 
+One thing, at about 480 lines: the visible tests' cases, written from the reference (inputs per function,
+expected outputs, recorded collaborator calls, the catalogue's outputs, the vectorization inputs).
+
     python -m ffnn.reference.fixtures            # rewrite the files
     python -m ffnn.reference.fixtures --check    # exit 1 if the committed files differ from a fresh run
 

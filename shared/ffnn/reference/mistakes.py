@@ -6,6 +6,10 @@ student's output matches. The tests feed each mistake to the checker and require
 
 Each ``Mistake`` has a short ``name``, the ``message`` a student reads, and one or more ``variants`` (the same
 mistake written the ways students write it, e.g. with ``@`` or ``np.dot``, whose error messages differ).
+
+One thing, at about 800 lines: the catalogue, one table per suite (``TWO_LAYER_MISTAKES``, ``DEEP_MISTAKES``,
+``ACTIVATIONS_MISTAKES``, ``COSTS_MISTAKES``; ``CATALOGUE`` by suite name), each table after the small functions
+that make its mistakes.
 """
 
 from __future__ import annotations
@@ -154,7 +158,7 @@ def _predict2(parameters, X, *, probabilities=False, flat=False):
     return _predict(two_layer.forward_propagation, parameters, X, probabilities, flat)
 
 
-TWO_LAYER = {
+TWO_LAYER_MISTAKES = {
     "layer_sizes": [
         mistake("columns", "n_x and n_y are the numbers of ROWS of X and Y (X.shape[0], Y.shape[0]); the columns "
                 "are the m examples.", _layer_sizes_from_columns),
@@ -366,7 +370,7 @@ def _predict_deep(parameters, X, *, probabilities=False, flat=False):
     return _predict(deep.L_model_forward, parameters, X, probabilities, flat)
 
 
-DEEP = {
+DEEP_MISTAKES = {
     "layer_shapes": [
         mistake("W_transposed", "W[l] has shape (n[l], n[l-1]): one row per unit of layer l, one column per "
                 "input from layer l-1.", partial(_layer_shapes, transposed_W=True)),
@@ -409,7 +413,8 @@ DEEP = {
                 partial(_L_forward, skip_last=True)),
     ],
     "compute_cost": [Mistake(m.name, m.message.replace("A2", "AL"), tuple(
-        (lambda variant: lambda AL, Y: variant(AL, Y))(v) for v in m.variants)) for m in TWO_LAYER["compute_cost"]],
+        (lambda variant: lambda AL, Y: variant(AL, Y))(v) for v in m.variants))
+        for m in TWO_LAYER_MISTAKES["compute_cost"]],
     "linear_backward": [
         mistake("forgot_1_over_m", "forgot the 1/m in dW and db: dW = (1/m) dZ A_prev^T, db = (1/m) Σ_axis1 dZ "
                 "(eqs. 4', 5').", partial(_linear_backward, scale="1")),
@@ -447,7 +452,7 @@ DEEP = {
         mistake("sigmoid_everywhere", "layers 1..L-1 are ReLU layers: their backward is dA ⊙ I(Z > 0).",
                 partial(_L_backward, hidden="sigmoid")),
     ],
-    "update_parameters": TWO_LAYER["update_parameters"],
+    "update_parameters": TWO_LAYER_MISTAKES["update_parameters"],
     "L_layer_model": [
         mistake("cost_after_update", "record the cost of each iteration's forward pass, before the update.",
                 partial(_L_layer_model, record_after=True)),
@@ -557,7 +562,7 @@ def _tanh_walk(Z, *, mistake):
     return {"u0": b0, "u1": b1, "u2": b2, "u3": b3, "u4": b4, "u5": b5, "u6": b6, "u7": b7}
 
 
-ACTIVATIONS = {
+ACTIVATIONS_MISTAKES = {
     "sigmoid_graph_backward": [
         mistake("reciprocal_sign", "the local derivative of u4 = 1/u3 is -1/u3² (it falls as u3 grows): check the "
                 "sign of ∂a/∂u3.", partial(_sigmoid_walk, mistake="reciprocal_sign")),
@@ -771,7 +776,8 @@ COSTS_MISTAKES["multilabel_cross_entropy_from_logits"] = COSTS_MISTAKES["binary_
     mistake("mean_over_all", "np.mean over all entries divides by n[L]·m; eq. (23) sums over the labels and "
             "divides by m only.", partial(_bce_logits, variant="mean_over_all"))]
 
-CATALOGUE = {"two_layer": TWO_LAYER, "deep": DEEP, "activations": ACTIVATIONS, "costs": COSTS_MISTAKES}
+CATALOGUE = {"two_layer": TWO_LAYER_MISTAKES, "deep": DEEP_MISTAKES, "activations": ACTIVATIONS_MISTAKES,
+             "costs": COSTS_MISTAKES}
 
 
 def mistakes_for(suite: str, function: str) -> list[Mistake]:
