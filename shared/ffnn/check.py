@@ -33,7 +33,6 @@ __all__ = ["Checker", "Outcome", "run_case", "FIXTURES"]
 FIXTURES = Path(__file__).with_name("fixtures")
 
 
-
 def _error_signature(error: BaseException) -> str:
     return f"{type(error).__name__}: {error}"
 

@@ -30,8 +30,6 @@ class AnswerError(AssertionError):
         return f"{type(self).__name__}: {self}".splitlines()
 
 
-
-
 @dataclass
 class Report:
     """The result of ``compare``: ``ok`` and, when not ok, where (``path``) and what (``lines``) differs."""

@@ -16,7 +16,6 @@ import numpy as np
 __all__ = ["TEST_FUNCTIONS", "encode", "decode"]
 
 
-
 def _callable_registry():
     # Functions a case can pass as an argument (e.g. the f of numerical_gradient). None of them is a solution.
     return {

@@ -27,7 +27,6 @@ from .vectorization import count_user_lines
 __all__ = ["record_function", "output_path"]
 
 
-
 def output_path(directory, suite, name) -> Path:
     return Path(directory) / f"{suite}.{name}.json"
 
@@ -86,7 +85,6 @@ def _direct_runs(function, name, spec, cases) -> list:
     return records
 
 
-
 def record_function(document, suite, function, name) -> dict:
     """What ``function`` (the notebook's ``name``) does on the cases of ``document`` (one suite's cases, from
     ``ffnn.reference.cases.split``): outcomes with stand-ins, direct runs, and lines of Python for the
@@ -94,11 +92,12 @@ def record_function(document, suite, function, name) -> dict:
     checker = Checker.from_data(document)
     spec = checker.spec(name)
     stand_ins = standins_for(suite, spec.get("standins", []))
+    cases = checker.cases(name)
     with replaced_globals(function, stand_ins):
-        record = {"outcomes": [_record(run_case(function, name, spec, case)) for case in checker.cases(name)]}
+        record = {"outcomes": [_record(run_case(function, name, spec, case)) for case in cases]}
     if stand_ins:
         # the same cases with the notebook's own functions: a function that does their work itself is correct too
-        record["direct"] = _direct_runs(function, name, spec, checker.cases(name))
+        record["direct"] = _direct_runs(function, name, spec, cases)
     if "vectorization" in spec:
         lines = []
         for case in spec["vectorization"]:

@@ -21,7 +21,6 @@ from .encoding import decode
 __all__ = ["Replay", "ReplayMismatch", "replaced_globals"]
 
 
-
 class ReplayMismatch(Exception):
     """A function passed a collaborator arguments that the reference never passed."""
 

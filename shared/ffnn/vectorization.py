@@ -26,7 +26,6 @@ __all__ = ["VECTORIZATION_SIZES", "count_user_lines", "loop_message", "assert_ve
            "assert_independent"]
 
 
-
 def _library_prefixes():
     prefixes = {sys.prefix, sys.base_prefix, sys.exec_prefix, os.path.dirname(os.__file__),
                 os.path.dirname(os.path.abspath(__file__))}

@@ -20,7 +20,6 @@ from .fixtures import build_case
 __all__ = ["verdict"]
 
 
-
 def _text(value, limit=2000):
     """A string from the kernel's record, bounded (None stays None)."""
     return None if value is None else str(value)[:limit]
