@@ -76,10 +76,17 @@ def coursedir(config):
     return CourseDirectory(config=config)
 
 
-def api(**overrides):
+def api(config=None, **overrides):
+    """nbgrader's in-process API (no CLI start-up) under ``config`` (default: the course's, with ``overrides``)."""
     from nbgrader.apps import NbGraderAPI
-    config = load_config(**overrides)
+    config = load_config(**overrides) if config is None else config
     return NbGraderAPI(coursedir=coursedir(config), config=config)
+
+
+def folder(config, key) -> Path:
+    """One of nbgrader's course folders under ``config``, e.g. ``folder(config, "submitted_directory")``."""
+    directory = coursedir(config)
+    return Path(directory.root) / getattr(directory, key)
 
 
 def kernel_config():

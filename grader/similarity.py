@@ -150,8 +150,7 @@ def main(argv=None) -> int:
     unknown = [a for a in options.assignment or [] if a not in course.ASSIGNMENTS]
     if unknown:
         parser.error(f"unknown assignment(s) {unknown}; choose from {course.ASSIGNMENTS}")
-    from instructor import _path
-    submitted = _path(course.load_config(), "submitted_directory")
+    submitted = course.folder(course.load_config(), "submitted_directory")
     REPORTS.mkdir(parents=True, exist_ok=True)
     results = []
     for assignment in options.assignment or course.ASSIGNMENTS:

@@ -7,13 +7,14 @@ Used by tests/test_grading_workflow.py (the throughput benchmark grades referenc
 from __future__ import annotations
 
 import ast
-
 import copy
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
+
+import notebook_answers
 
 ROOT = Path(__file__).resolve().parent.parent
 ASSIGNMENT = "01_two_layer_network"
@@ -66,15 +67,16 @@ def forward_propagation(X, parameters):
     A1 = 1 / (1 + np.exp(-Z1))
     Z2 = parameters["W2"] @ A1 + parameters["b2"]
     A2 = 1 / (1 + np.exp(-Z2))
-    return A2, {"Z1": Z1, "A1": A1, "Z2": Z2, "A2": A2}
+    W1, b1, W2, b2 = parameters["W1"], parameters["b1"], parameters["W2"], parameters["b2"]
+    return A2, [((X, W1, b1), (Z1, A1)), ((A1, W2, b2), (Z2, A2))]
 ''', "the hidden layer uses tanh"),
     "compute_cost": ('''
 def compute_cost(A2, Y):
     return float(-np.sum(Y * np.log(A2) + (1 - Y) * np.log(1 - A2)))
 ''', "the cost is the AVERAGE"),
     "backward_propagation": ('''
-def backward_propagation(parameters, cache, X, Y):
-    A1, A2 = cache["A1"], cache["A2"]
+def backward_propagation(parameters, caches, X, Y):
+    (_, (_, A1)), (_, (_, A2)) = caches
     dZ2 = A2 - Y
     dZ1 = parameters["W2"].T @ dZ2 * (1 - A1 ** 2)
     return {"dW1": dZ1 @ X.T, "db1": np.sum(dZ1, axis=1, keepdims=True),
@@ -84,18 +86,10 @@ def backward_propagation(parameters, cache, X, Y):
 def update_parameters(parameters, grads, learning_rate):
     return {key: value + learning_rate * grads["d" + key] for key, value in parameters.items()}
 ''', "gradient DESCENT subtracts"),
-    "nn_model": ('''
-def nn_model(X, Y, n_h, num_iterations=10000, learning_rate=1.2, seed=0, print_cost=False):
-    n_x, n_h, n_y = layer_sizes(X, Y, n_h)
-    parameters = initialize_parameters(n_x, n_h, n_y, 0)
-    costs = []
-    for i in range(num_iterations):
-        A2, cache = forward_propagation(X, parameters)
-        costs.append(compute_cost(A2, Y))
-        grads = backward_propagation(parameters, cache, X, Y)
-        parameters = update_parameters(parameters, grads, learning_rate)
-    return parameters, costs
-''', "call of initialize_parameters passed arguments"),
+    # the seed ignored (always 0): notebook_answers.NN_MODEL with that one change
+    "nn_model": (notebook_answers.NN_MODEL.replace("initialize_parameters(n_x, n_h, n_y, seed)",
+                                                   "initialize_parameters(n_x, n_h, n_y, 0)"),
+                 "call of initialize_parameters passed arguments"),
     "predict": ('''
 def predict(parameters, X):
     A2, _ = forward_propagation(X, parameters)
@@ -165,21 +159,19 @@ def build(folder: Path, gradebook_path: str = str(ROOT / "grader" / "gradebook.d
         submit(f"mistakes-{first}-{second}", nb, Expectation({f"test_{first}", f"test_{second}"},
                                                               feedback=[MISTAKES[first][1], MISTAKES[second][1]]))
 
-    nb = copy.deepcopy(source)
-    _prepend(nb, "forward_propagation", "raise ValueError('my forward is broken')")
-    submit("exception", nb, Expectation({"test_forward_propagation"}))
-
-    nb = copy.deepcopy(source)
-    _answer(nb, "compute_cost", "def compute_cost(A2, Y):\n    while True:\n        pass")
-    submit("infinite-loop", nb, Expectation({"test_compute_cost"}, feedback="CellTimeoutError"))
-
-    nb = copy.deepcopy(source)
-    _prepend(nb, "predict", "hoard = [bytearray(256 * 1024 ** 2) for _ in range(64)]  # 16 GiB")
-    submit("memory-bomb", nb, Expectation({"test_predict"}))
-
-    nb = copy.deepcopy(source)
-    _prepend(nb, "update_parameters", "import os\nos._exit(3)")
-    submit("os-exit", nb, Expectation({"test_update_parameters"}, note="kernel died"))
+    # broken answers (an exception, a hang, a memory bomb, a kernel that exits): each loses its own cell only
+    for student, edit, function, code, expectation in (
+            ("exception", _prepend, "forward_propagation", "raise ValueError('my forward is broken')",
+             Expectation({"test_forward_propagation"})),
+            ("infinite-loop", _answer, "compute_cost", "def compute_cost(A2, Y):\n    while True:\n        pass",
+             Expectation({"test_compute_cost"}, feedback="CellTimeoutError")),
+            ("memory-bomb", _prepend, "predict", "hoard = [bytearray(256 * 1024 ** 2) for _ in range(64)]  # 16 GiB",
+             Expectation({"test_predict"})),
+            ("os-exit", _prepend, "update_parameters", "import os\nos._exit(3)",
+             Expectation({"test_update_parameters"}, note="kernel died"))):
+        nb = copy.deepcopy(source)
+        edit(nb, function, code)
+        submit(student, nb, expectation)
 
     # test cells deleted, duplicated and retyped as markdown: all restored from the gradebook, all graded
     nb = copy.deepcopy(source)
@@ -256,7 +248,7 @@ import json as _json, ffnn as _ffnn, os as _os
 from ffnn.encoding import decode as _decode
 from ffnn.compare import compare as _compare
 _stored = _json.load(open(_os.path.join(_os.path.dirname(_ffnn.__file__), "fixtures", "two_layer.json")))
-def backward_propagation(parameters, cache, X, Y):
+def backward_propagation(parameters, caches, X, Y):
     for case in _stored["functions"]["backward_propagation"]["cases"]:
         if _compare(_decode(case["args"])["X"], X):
             return _decode(case["expected"])
@@ -282,7 +274,8 @@ def forward_propagation(X, parameters):
     A1 = np.column_stack(list(map(np.tanh, Z1.T)))
     Z2 = parameters["W2"] @ A1 + parameters["b2"]
     A2 = 1 / (1 + np.exp(-Z2))
-    return A2, {"Z1": Z1, "A1": A1, "Z2": Z2, "A2": A2}
+    W1, b1, W2, b2 = parameters["W1"], parameters["b1"], parameters["W2"], parameters["b2"]
+    return A2, [((X, W1, b1), (Z1, A1)), ((A1, W2, b2), (Z2, A2))]
 """)
     submit("disguised-loop", nb, Expectation({"test_forward_propagation"}, feedback="it calls map"))
 
@@ -297,7 +290,8 @@ def forward_propagation(X, parameters):
         A1[:, i] = np.tanh(Z1[:, i])
     Z2 = parameters["W2"] @ A1 + parameters["b2"]
     A2 = 1 / (1 + np.exp(-Z2))
-    return A2, {"Z1": Z1, "A1": A1, "Z2": Z2, "A2": A2}
+    W1, b1, W2, b2 = parameters["W1"], parameters["b1"], parameters["W2"], parameters["b2"]
+    return A2, [((X, W1, b1), (Z1, A1)), ((A1, W2, b2), (Z2, A2))]
 """)
     # the line counter was replaced: no vectorization check can be trusted, so every vectorized function fails it
     submit("fakes-line-count", nb, Expectation({"test_forward_propagation", "test_compute_cost",

@@ -12,9 +12,9 @@ def nn_model(X, Y, n_h, num_iterations=10000, learning_rate=1.2, seed=0, print_c
     parameters = initialize_parameters(n_x, n_h, n_y, seed)
     costs = []
     for _ in range(num_iterations):
-        A2, cache = forward_propagation(X, parameters)
+        A2, caches = forward_propagation(X, parameters)
         costs.append(compute_cost(A2, Y))
-        grads = backward_propagation(parameters, cache, X, Y)
+        grads = backward_propagation(parameters, caches, X, Y)
         parameters = update_parameters(parameters, grads, learning_rate)
     return parameters, costs
 '''

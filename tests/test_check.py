@@ -48,7 +48,7 @@ def test_each_catalogued_mistake_is_named(suite, function, mistake, checkers):
 
 
 def test_unanswered_stub_says_what_to_do(checkers):
-    def backward_propagation(parameters, cache, X, Y):
+    def backward_propagation(parameters, caches, X, Y):
         raise NotImplementedError()
 
     with pytest.raises(AnswerError, match=r"replace `raise NotImplementedError\(\)` with your code"):
@@ -62,21 +62,24 @@ def test_success_prints_one_line(checkers, capsys):
 
 # Correct alternatives: every mathematically right route passes ----------------------------------------------------
 
-def backward_with_tanh_of_Z(parameters, cache, X, Y):
+def backward_with_tanh_of_Z(parameters, caches, X, Y):
+    """Everything from the caches, by index (W2 too), and tanh' recomputed from Z1."""
     m = X.shape[1]
-    dZ2 = cache["A2"] - Y
-    dZ1 = np.dot(parameters["W2"].T, dZ2) * (1 - np.tanh(cache["Z1"]) ** 2)
+    Z1, A1, W2, A2 = caches[0][1][0], caches[0][1][1], caches[1][0][1], caches[1][1][1]
+    dZ2 = A2 - Y
+    dZ1 = np.dot(W2.T, dZ2) * (1 - np.tanh(Z1) ** 2)
     return {"dW1": np.dot(dZ1, X.T) / m, "db1": dZ1.sum(axis=1, keepdims=True) / m,
-            "dW2": np.dot(dZ2, cache["A1"].T) / m, "db2": dZ2.sum(axis=1, keepdims=True) / m}
+            "dW2": np.dot(dZ2, A1.T) / m, "db2": dZ2.sum(axis=1, keepdims=True) / m}
 
 
-def backward_with_seed_convention(parameters, cache, X, Y):
+def backward_with_seed_convention(parameters, caches, X, Y):
     """1/m in dZ2 (the in-depth part of the notes) instead of in every dW and db."""
     m = X.shape[1]
-    dZ2 = (cache["A2"] - Y) / m
-    dZ1 = parameters["W2"].T @ dZ2 * (1 - cache["A1"] * cache["A1"])
+    (_, (_, A1)), (_, (_, A2)) = caches
+    dZ2 = (A2 - Y) / m
+    dZ1 = parameters["W2"].T @ dZ2 * (1 - A1 * A1)
     return {"dW1": dZ1 @ X.T, "db1": np.sum(dZ1, axis=1, keepdims=True),
-            "dW2": dZ2 @ cache["A1"].T, "db2": np.sum(dZ2, axis=1, keepdims=True)}
+            "dW2": dZ2 @ A1.T, "db2": np.sum(dZ2, axis=1, keepdims=True)}
 
 
 def tanh_backward_via_identity(dA, A):
@@ -123,8 +126,8 @@ def test_correct_alternatives_pass(suite, function, alternative, checkers):
 
 
 def test_two_mistakes_at_once_still_get_specific_feedback(checkers):
-    def backward_propagation(parameters, cache, X, Y):
-        grads = two_layer.backward_propagation(parameters, cache, X, Y)
+    def backward_propagation(parameters, caches, X, Y):
+        grads = two_layer.backward_propagation(parameters, caches, X, Y)
         return {**grads, "dW1": grads["dW1"] * X.shape[1], "db2": grads["db2"].ravel()}
 
     with pytest.raises(AnswerError) as raised:
@@ -183,7 +186,7 @@ def test_wrong_number_of_outputs(checkers):
     def forward_propagation(X, parameters):
         return two_layer.forward_propagation(X, parameters)[0]
 
-    with pytest.raises(AnswerError, match=r"must return 2 values \(A2, cache\), got one ndarray"):
+    with pytest.raises(AnswerError, match=r"must return 2 values \(A2, caches\), got one ndarray"):
         checkers["two_layer"](forward_propagation)
 
 

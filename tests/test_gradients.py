@@ -107,8 +107,8 @@ def test_two_layer_backward_matches_finite_differences(rng):
     def cost_of(params):
         return two_layer.compute_cost(two_layer.forward_propagation(X, params)[0], Y)
 
-    _, cache = two_layer.forward_propagation(X, parameters)
-    grads = two_layer.backward_propagation(parameters, cache, X, Y)
+    _, caches = two_layer.forward_propagation(X, parameters)
+    grads = two_layer.backward_propagation(parameters, caches, X, Y)
     numeric = parameter_gradients(cost_of, parameters)
     for key in numeric:
         assert relative_error(grads[key], numeric[key]) < TOLERANCE, key

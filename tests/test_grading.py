@@ -76,9 +76,9 @@ def test_stub_gets_the_stub_message():
 
 # Collaborators: a mistake in one function costs that function's points only ---------------------------------------
 
-def backward_propagation(parameters, cache, X, Y):
+def backward_propagation(parameters, caches, X, Y):
     """A wrong collaborator: every gradient is off by a factor m (the catalogued 'forgot 1/m')."""
-    grads = two_layer.backward_propagation(parameters, cache, X, Y)
+    grads = two_layer.backward_propagation(parameters, caches, X, Y)
     return {key: value * X.shape[1] for key, value in grads.items()}
 
 

@@ -17,6 +17,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "grader"))
+import grades as grades_step  # noqa: E402
 import instructor  # noqa: E402
 
 # What nbgrader 0.9.6's CsvExportPlugin writes (read from the installed plugin, not copied from instructor.py).
@@ -50,7 +51,7 @@ def course_env(tmp_path, empty_gradebook, monkeypatch):
            "FFNN_GRADES": str(tmp_path / "grades")}
     for name, value in env.items():
         monkeypatch.setenv(name, value)
-    monkeypatch.setattr(instructor, "GRADES", tmp_path / "grades")
+    monkeypatch.setattr(grades_step, "GRADES", tmp_path / "grades")
     return {"db_url": env["FFNN_GRADEBOOK_URL"], "env": env, "grades": tmp_path / "grades", "tmp": tmp_path}
 
 
@@ -260,6 +261,7 @@ def test_roster_imports_names_and_emails_through_nbgraders_import(course_env, mo
     assert "(1 new, 1 updated)" in capsys.readouterr().out
 
 
+# A table of bad files and the message each must get: its rows share one shape on purpose (`duplicates` pairs them).
 BAD_ROSTERS = {
     "missing id column": (b"name,email\nx,y\n", "needs a header row with an 'id' column"),
     "capitalised id column": (b"ID,email\nx,y\n", "Column names are lower-case"),

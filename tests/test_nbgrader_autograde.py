@@ -20,9 +20,9 @@ from test_notebooks import ASSIGNMENTS, ROOT, course, nbgrader_meta
 #: One catalogued mistake per notebook, as a student would write it: (answer cell, wrong source, test cell).
 MISTAKES = {
     "01_two_layer_network": ("answer_backward_propagation", '''
-def backward_propagation(parameters, cache, X, Y):
+def backward_propagation(parameters, caches, X, Y):
     """Forgets the 1/m of dW and db."""
-    A1, A2 = cache["A1"], cache["A2"]
+    (_, (_, A1)), (_, (_, A2)) = caches
     dZ2 = A2 - Y
     dW2 = dZ2 @ A1.T
     db2 = np.sum(dZ2, axis=1, keepdims=True)

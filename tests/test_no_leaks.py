@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "grader"))
 
 import course  # noqa: E402
-import instructor  # noqa: E402
+import release  # noqa: E402
 from ffnn.check import Checker  # noqa: E402
 from ffnn.compare import AnswerError  # noqa: E402
 from ffnn.reference.fixtures import SUITES  # noqa: E402
@@ -99,7 +99,7 @@ def test_no_release_shows_an_answer_of_its_own_or_a_later_notebook(assignment, t
     later = ASSIGNMENTS[ASSIGNMENTS.index(assignment):]
     forbidden = set().union(*(graded_names(a) for a in later))
     assert forbidden, "no graded functions found: the scan would pass vacuously"
-    bundle = instructor.build_bundle(assignment, tmp_path)
+    bundle = release.build_bundle(assignment, tmp_path)
     problems, scanned = [], 0
     with zipfile.ZipFile(bundle) as archive:
         for name in archive.namelist():
@@ -166,7 +166,7 @@ def _solution_lines(source):
         if code.startswith("return "):
             code = code[len("return "):]
         interface = (re.fullmatch(r"[\w.]+\([\w\s,=\"']*\)", code)  # a call with names only: an interface
-                     or re.fullmatch(r"\(?[\w\s,\[\]\"']*\)?", code)    # names, a tuple or a subscript of them
+                     or re.fullmatch(r"[\w\s,\[\]()\"']*", code)    # names in tuples and lists: a layout
                      or code.startswith("print("))
         if len(code) >= 12 and any(ch in code for ch in "(*@/+-") and not interface:
             lines.append(re.sub(r"\s+", "", code))

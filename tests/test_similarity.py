@@ -124,8 +124,8 @@ def test_make_similarity_writes_the_report_and_names_what_it_skipped(submitted, 
     assert [sorted(map(tuple, (p["students"] for p in s["pairs"]))) for s in summary] == \
         [[("copies-a", "hides-a-copy"), ("copies-a", "honest-a"), ("hides-a-copy", "honest-a")]]
     # and the grades report has a section made from it
-    import instructor
-    section = instructor._similarity_section()
+    import grades
+    section = grades._similarity_section()
     assert "3 pair(s) of 4 submissions" in section and "hides-a-copy and honest-a" in section
 
 

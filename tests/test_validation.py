@@ -79,6 +79,12 @@ def test_notebook_functions_check_their_inputs():
         two_layer.forward_propagation(np.ones((3, 5)), parameters)
     with pytest.raises(InputError, match="'n_h' must be a positive int"):
         two_layer.initialize_parameters(2, 0, 1)
+    X, Y = np.ones((2, 5)), np.ones((1, 5))
+    _, caches = two_layer.forward_propagation(X, parameters)
+    old_layout = {"Z1": caches[0][1][0], "A1": caches[0][1][1], "Z2": caches[1][1][0], "A2": caches[1][1][1]}
+    with pytest.raises(InputError, match=r"'caches' must be what forward_propagation returns, one cache per layer"):
+        two_layer.backward_propagation(parameters, old_layout, X, Y)
+    assert set(two_layer.backward_propagation(parameters, caches, X, Y)) == {"dW1", "db1", "dW2", "db2"}
     with pytest.raises(ShapeError, match="linear_backward"):
         deep.linear_backward(np.ones((2, 5)), (np.ones((3, 4)), np.ones((2, 3)), np.ones((2, 1))))
     with pytest.raises(InputError, match="'cache' must be the tuple"):

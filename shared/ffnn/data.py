@@ -19,14 +19,9 @@ from pathlib import Path
 import numpy as np
 
 from .metrics import one_hot
-from .validation import InputError, require_choice
+from .validation import InputError, check_int, require_choice
 
 __all__ = ["flower", "spirals", "parity", "digits", "Split", "DIGIT_LABELS"]
-
-
-def _positive_int(func, name, value, minimum=1):
-    if not isinstance(value, (int, np.integer)) or value < minimum:
-        raise InputError(f"{func}: '{name}' must be an int >= {minimum}, got {value!r}.")
 
 
 def flower(m: int = 400, petals: int = 6, noise: float = 0.15, radius: float = 4.0, seed: int = 0):
@@ -36,7 +31,7 @@ def flower(m: int = 400, petals: int = 6, noise: float = 0.15, radius: float = 4
     noise : standard deviation of the Gaussian jitter added to each coordinate.
     Returns X : ndarray (2, m) and Y : ndarray (1, m) of 0.0/1.0.
     """
-    _positive_int("flower", "m", m, 2)
+    check_int("flower", "m", m, 2)
     if not isinstance(petals, (int, np.integer)) or petals < 2 or petals % 2:
         raise InputError(f"flower: 'petals' must be an even int >= 2 (classes alternate), got {petals!r}.")
     if noise < 0:
@@ -58,8 +53,8 @@ def spirals(m_per_class: int = 100, classes: int = 3, noise: float = 0.2, turns:
     Returns X : ndarray (2, classes * m_per_class) and labels : ndarray (1, classes * m_per_class) of ints
     0..classes-1 (use ``ffnn.metrics.one_hot`` for a softmax target).
     """
-    _positive_int("spirals", "m_per_class", m_per_class)
-    _positive_int("spirals", "classes", classes, 2)
+    check_int("spirals", "m_per_class", m_per_class)
+    check_int("spirals", "classes", classes, 2)
     rng = np.random.default_rng(seed)
     r = np.tile(np.linspace(0.05, 1.0, m_per_class), classes)
     label = np.repeat(np.arange(classes), m_per_class)
@@ -73,7 +68,7 @@ def parity(n_bits: int, signed: bool = False):
 
     Returns X : ndarray (n_bits, 2**n_bits) of 0/1 (or -1/+1 when ``signed``) and Y : ndarray (1, 2**n_bits).
     """
-    _positive_int("parity", "n_bits", n_bits)
+    check_int("parity", "n_bits", n_bits)
     if n_bits > 20:
         raise InputError(f"parity: 'n_bits' = {n_bits} would give 2**{n_bits} examples; use at most 20.")
     codes = np.arange(2 ** n_bits)

@@ -75,16 +75,17 @@ def forward_propagation(X, parameters):
     rng = _rng("forward_propagation", X, parameters)
     n_h, n_y, m = parameters["W1"].shape[0], parameters["W2"].shape[0], X.shape[1]
     Z1, Z2 = rng.standard_normal((n_h, m)), rng.standard_normal((n_y, m))
-    A2 = _probabilities(rng, (n_y, m))
-    return A2, {"Z1": Z1, "A1": np.tanh(Z1), "Z2": Z2, "A2": A2}
+    A1, A2 = np.tanh(Z1), _probabilities(rng, (n_y, m))
+    W1, b1, W2, b2 = (parameters[key] for key in ("W1", "b1", "W2", "b2"))
+    return A2, [((X, W1, b1), (Z1, A1)), ((A1, W2, b2), (Z2, A2))]
 
 
 def compute_cost(A2, Y):
     return float(_rng("compute_cost", A2, Y).uniform(0.1, 1.0))
 
 
-def backward_propagation(parameters, cache, X, Y):
-    return _like(_rng("backward_propagation", parameters, cache, X, Y), parameters, "d")
+def backward_propagation(parameters, caches, X, Y):
+    return _like(_rng("backward_propagation", parameters, caches, X, Y), parameters, "d")
 
 
 def update_parameters(parameters, grads, learning_rate):

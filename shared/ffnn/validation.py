@@ -15,7 +15,7 @@ import numbers
 import numpy as np
 
 __all__ = ["InputError", "ShapeError", "shape_text", "validated", "check_array", "check_shapes", "check_probabilities",
-           "check_labels", "require_choice"]
+           "check_labels", "check_int", "require_choice"]
 
 
 class InputError(ValueError):
@@ -122,6 +122,13 @@ def check_labels(func: str, name: str, array: np.ndarray, *, columns_sum_to_one:
             raise InputError(f"{func}: every column of '{name}' must sum to 1 (one-hot targets), but column "
                              f"{column} sums to {sums[column]:.4g}. Build one-hot targets with "
                              f"ffnn.metrics.one_hot(labels, n_classes).")
+
+
+def check_int(func: str, name: str, value, minimum: int = 1) -> None:
+    """Raise InputError unless ``value`` is an int (not a bool) of at least ``minimum``."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
+        wanted = "a positive int" if minimum == 1 else f"an int >= {minimum}"
+        raise InputError(f"{func}: '{name}' must be {wanted}, got {value!r}.")
 
 
 def require_choice(func: str, name: str, value, choices) -> None:

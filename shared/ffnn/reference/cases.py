@@ -77,8 +77,8 @@ def _two_layer_arguments(name, sizes, m, rng):
     if name == "compute_cost":
         return {"A2": rng.uniform(0.02, 0.98, (1, m)), "Y": _binary(rng, (1, m))}
     if name == "backward_propagation":
-        _, cache = two_layer.forward_propagation(X, parameters)
-        return {"parameters": parameters, "cache": cache, "X": X, "Y": _binary(rng, (n_y, m))}
+        _, caches = two_layer.forward_propagation(X, parameters)
+        return {"parameters": parameters, "caches": caches, "X": X, "Y": _binary(rng, (n_y, m))}
     if name == "update_parameters":
         grads = {f"d{k}": normal(rng, v.shape) for k, v in parameters.items()}
         return {"parameters": parameters, "grads": grads, "learning_rate": float(rng.uniform(0.01, 2.0))}

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..validation import InputError, ShapeError, validated
+from ..validation import InputError, ShapeError, check_int, validated
 from . import layers, network
 from .activations import relu, relu_backward, sigmoid, sigmoid_backward
 from .costs import binary_cross_entropy
+from .descent import gradient_descent
 
 __all__ = ["layer_shapes", "initialize_parameters_deep", "relu", "relu_backward", "sigmoid", "sigmoid_backward",
            "linear_forward", "linear_activation_forward",
@@ -33,8 +34,7 @@ def layer_shapes(layer_dims, m):
     ``Z{l}`` and ``A{l}`` (n[l], m). Gradients dV have the shape of V.
     """
     dims = network._check_layer_dims("layer_shapes", layer_dims)
-    if not isinstance(m, (int, np.integer)) or m < 1:
-        raise InputError(f"layer_shapes: 'm' must be a positive int, got {m!r}.")
+    check_int("layer_shapes", "m", m)
     shapes = {"A0": (dims[0], m)}
     for l in range(1, len(dims)):
         shapes[f"W{l}"] = (dims[l], dims[l - 1])
@@ -171,15 +171,13 @@ def L_layer_model(X, Y, layer_dims, learning_rate=0.0075, num_iterations=3000, s
     Returns parameters and costs, a list of ``num_iterations`` floats (the cost before each update).
     """
     parameters = initialize_parameters_deep(layer_dims, seed)
-    costs = []
-    for i in range(num_iterations):
+
+    def cost_and_grads(parameters):
         AL, caches = L_model_forward(X, parameters)
-        costs.append(compute_cost(AL, Y))
-        grads = L_model_backward(AL, Y, caches)
-        parameters = update_parameters(parameters, grads, learning_rate)
-        if print_cost and i % 100 == 0:
-            print(f"iteration {i:6d}   cost {costs[-1]:.6f}")
-    return parameters, costs
+        return compute_cost(AL, Y), L_model_backward(AL, Y, caches)
+
+    return gradient_descent(parameters, cost_and_grads, update_parameters, learning_rate, num_iterations,
+                            100 if print_cost else None)
 
 
 def predict(parameters, X):

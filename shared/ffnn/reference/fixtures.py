@@ -80,8 +80,8 @@ def _case(label, m_examples, **args):
 def _two_layer_cases():
     X1, X2 = _normal((2, 5), 1), _normal((3, 4), 2)
     p1, p2, p3 = _params([2, 4, 1], 3), _params([3, 3, 1], 4), _params([3, 3, 3], 5)
-    _, cache1 = two_layer.forward_propagation(X1, p1)
-    _, cache3 = two_layer.forward_propagation(X2, p3)
+    _, caches1 = two_layer.forward_propagation(X1, p1)
+    _, caches3 = two_layer.forward_propagation(X2, p3)
     Xf, Yf = data.flower(m=12, seed=3)
     grads1 = {f"d{k}": _normal(v.shape, 10 + i) for i, (k, v) in enumerate(p1.items())}
     return {
@@ -91,15 +91,15 @@ def _two_layer_cases():
         "initialize_parameters": (["parameters"], [
             _case("n_x = 2, n_h = 4, n_y = 1, seed = 1", None, n_x=2, n_h=4, n_y=1, seed=1),
             _case("n_x = 3, n_h = 5, n_y = 2, seed = 7", None, n_x=3, n_h=5, n_y=2, seed=7)]),
-        "forward_propagation": (["A2", "cache"], [
+        "forward_propagation": (["A2", "caches"], [
             _case("n_x = 2, n_h = 4, m = 5", 5, X=X1, parameters=p1),
             _case("n_x = 3, n_h = 3, m = 4 (square W1)", 4, X=X2, parameters=p2)]),
         "compute_cost": (["cost"], [
             _case("m = 5", 5, A2=_probabilities((1, 5), 8), Y=_binary((1, 5), 8)),
             _case("m = 8", 8, A2=_probabilities((1, 8), 9), Y=_binary((1, 8), 9))]),
         "backward_propagation": (["grads"], [
-            _case("n_x = 2, n_h = 4, n_y = 1, m = 5", 5, parameters=p1, cache=cache1, X=X1, Y=_binary((1, 5), 11)),
-            _case("n_x = 3, n_h = 3, n_y = 3, m = 4 (square W2)", 4, parameters=p3, cache=cache3, X=X2,
+            _case("n_x = 2, n_h = 4, n_y = 1, m = 5", 5, parameters=p1, caches=caches1, X=X1, Y=_binary((1, 5), 11)),
+            _case("n_x = 3, n_h = 3, n_y = 3, m = 4 (square W2)", 4, parameters=p3, caches=caches3, X=X2,
                   Y=_binary((3, 4), 12))]),
         "update_parameters": (["parameters"], [
             _case("n_x = 2, n_h = 4, n_y = 1, learning_rate = 0.5", None, parameters=p1, grads=grads1,

@@ -21,6 +21,7 @@ from typing import Callable
 import numpy as np
 
 from . import deep, two_layer
+from .descent import gradient_descent
 
 __all__ = ["Mistake", "CATALOGUE", "mistakes_for"]
 
@@ -47,19 +48,21 @@ def _sigmoid(Z):
 def _descent(forward, cost, backward, update, parameters, X, Y, num_iterations, learning_rate, record_after):
     """Gradient descent as nn_model and L_layer_model run it; ``record_after``: each cost recorded after the
     update instead of before it (the catalogued mistake: costs[0] is then not the initial parameters' cost)."""
-    costs = []
-    for _ in range(num_iterations):
-        A, cache = forward(X, parameters)
-        if not record_after:
-            costs.append(cost(A, Y))
-        parameters = update(parameters, backward(A, cache, parameters), learning_rate)
-        if record_after:
-            costs.append(cost(forward(X, parameters)[0], Y))
+    def cost_and_grads(parameters):
+        A, caches = forward(X, parameters)
+        return cost(A, Y), backward(A, caches, parameters)
+
+    parameters, costs = gradient_descent(parameters, cost_and_grads, update, learning_rate, num_iterations)
+    if record_after and costs:
+        # after update i comes the cost that iteration i + 1 records; after the last, the final parameters' cost
+        costs = costs[1:] + [cost(forward(X, parameters)[0], Y)]
     return parameters, costs
 
 
-def _predict(forward, parameters, X, probabilities, flat):
-    """Labels from the output layer, or (mistakes) the probabilities themselves, or a flattened row."""
+def _predict(notebook, parameters, X, *, probabilities=False, flat=False):
+    """Labels from the output layer of ``notebook``'s network ('two_layer' or 'deep'), or (mistakes) the
+    probabilities themselves, or a flattened row."""
+    forward = two_layer.forward_propagation if notebook == "two_layer" else deep.L_model_forward
     A, _ = forward(X, parameters)
     if probabilities:
         return A
@@ -105,7 +108,7 @@ def _forward2(X, parameters, *, hidden=np.tanh, output=_sigmoid, bias=True, prod
     A1 = hidden(Z1)
     Z2 = W2 @ A1 + (b2 if bias else 0)
     A2 = output(Z2)
-    return A2, {"Z1": Z1, "A1": A1, "Z2": Z2, "A2": A2}
+    return A2, [((X, W1, b1), (Z1, A1)), ((A1, W2, b2), (Z2, A2))]
 
 
 def _cost2(A2, Y, *, mean=True, sign=-1.0, negative_term=True, log=np.log, as_array=False):
@@ -116,10 +119,11 @@ def _cost2(A2, Y, *, mean=True, sign=-1.0, negative_term=True, log=np.log, as_ar
     return J if as_array else float(J)
 
 
-def _backward2(parameters, cache, X, Y, *, scale="1/m", transpose_W2=True, product="@", derivative="1 - A1**2",
+def _backward2(parameters, caches, X, Y, *, scale="1/m", transpose_W2=True, product="@", derivative="1 - A1**2",
                sign=1.0, db_axis=1, keepdims=True, dW_order="dZ X.T"):
     m = X.shape[1]
-    A1, A2, Z1, W2 = cache["A1"], cache["A2"], cache["Z1"], parameters["W2"]
+    (_, (Z1, A1)), (_, (_, A2)) = caches
+    W2 = parameters["W2"]
     s = {"1/m": 1.0 / m, "1": 1.0, "1/m twice": 1.0 / m ** 2}[scale]
     dZ2 = sign * (A2 - Y)
     g_prime = {"1 - A1**2": 1 - A1 ** 2, "1 - Z1**2": 1 - Z1 ** 2, "A1": A1, "1 - A1": 1 - A1,
@@ -150,12 +154,8 @@ def _nn_model(X, Y, n_h, num_iterations=10000, learning_rate=1.2, seed=0, print_
               record_after=False, fixed_seed=False):
     parameters = two_layer.initialize_parameters(X.shape[0], n_h, Y.shape[0], 0 if fixed_seed else seed)
     return _descent(two_layer.forward_propagation, two_layer.compute_cost,
-                    lambda A2, cache, parameters: two_layer.backward_propagation(parameters, cache, X, Y),
+                    lambda A2, caches, parameters: two_layer.backward_propagation(parameters, caches, X, Y),
                     two_layer.update_parameters, parameters, X, Y, num_iterations, learning_rate, record_after)
-
-
-def _predict2(parameters, X, *, probabilities=False, flat=False):
-    return _predict(two_layer.forward_propagation, parameters, X, probabilities, flat)
 
 
 TWO_LAYER_MISTAKES = {
@@ -238,8 +238,8 @@ TWO_LAYER_MISTAKES = {
     ],
     "predict": [
         mistake("probabilities", "predict returns class labels 0/1 ((A2 > 0.5)), not the probabilities A2.",
-                partial(_predict2, probabilities=True)),
-        mistake("flat", "predictions keep the shape (1, m) of Y.", partial(_predict2, flat=True)),
+                partial(_predict, "two_layer", probabilities=True)),
+        mistake("flat", "predictions keep the shape (1, m) of Y.", partial(_predict, "two_layer", flat=True)),
     ],
 }
 
@@ -366,10 +366,6 @@ def _L_layer_model(X, Y, layer_dims, learning_rate=0.0075, num_iterations=3000, 
                     deep.update_parameters, parameters, X, Y, num_iterations, learning_rate, record_after)
 
 
-def _predict_deep(parameters, X, *, probabilities=False, flat=False):
-    return _predict(deep.L_model_forward, parameters, X, probabilities, flat)
-
-
 DEEP_MISTAKES = {
     "layer_shapes": [
         mistake("W_transposed", "W[l] has shape (n[l], n[l-1]): one row per unit of layer l, one column per "
@@ -461,8 +457,8 @@ DEEP_MISTAKES = {
     ],
     "predict": [
         mistake("probabilities", "predict returns labels 0/1 ((AL > 0.5)), not the probabilities AL.",
-                partial(_predict_deep, probabilities=True)),
-        mistake("flat", "predictions keep the shape (1, m).", partial(_predict_deep, flat=True)),
+                partial(_predict, "deep", probabilities=True)),
+        mistake("flat", "predictions keep the shape (1, m).", partial(_predict, "deep", flat=True)),
     ],
     # the activations and their backward steps, graded in notebook 2 (derived in depth in notebook 3)
     "relu": [

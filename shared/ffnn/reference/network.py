@@ -7,7 +7,6 @@ names (one per weight layer, the last one being the output activation). ``parame
 
 from __future__ import annotations
 
-import sys
 
 import numpy as np
 
@@ -15,6 +14,7 @@ from ..metrics import accuracy  # noqa: F401  (re-exported: one definition, stud
 from ..validation import InputError, ShapeError, check_array, check_shapes, require_choice, validated
 from .activations import ACTIVATIONS
 from .costs import get_cost, output_layer_dZ
+from .descent import gradient_descent
 from .layers import linear_activation_backward, linear_activation_forward, linear_backward
 
 __all__ = ["INITIALIZATIONS", "initialize_parameters", "network_activations", "forward", "backward",
@@ -226,17 +226,14 @@ def train(X, Y, layer_dims, activations, cost="binary", learning_rate=0.1, num_i
     if parameters is None:
         parameters = initialize_parameters(layer_dims, init, seed)
     the_cost = get_cost(cost)
-    costs = []
-    for iteration in range(num_iterations):
+
+    def cost_and_grads(parameters):
         AL, caches = forward(X, parameters, activations)
         ZL = caches[-1][1][0]
-        costs.append(the_cost.from_logits(ZL, Y) if activations[-1] == the_cost.output_activation
-                     else the_cost.value(AL, Y))
-        grads = backward(AL, Y, caches, activations, cost)
-        parameters = update_parameters(parameters, grads, learning_rate)
-        if print_every and (iteration % print_every == 0 or iteration == num_iterations - 1):
-            print(f"iteration {iteration:6d}   cost {costs[-1]:.6f}", file=sys.stdout)
-    return parameters, costs
+        value = the_cost.from_logits(ZL, Y) if activations[-1] == the_cost.output_activation else the_cost.value(AL, Y)
+        return value, backward(AL, Y, caches, activations, cost)
+
+    return gradient_descent(parameters, cost_and_grads, update_parameters, learning_rate, num_iterations, print_every)
 
 
 def _check_predict(func, arguments):

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..validation import InputError, check_array, check_shapes, validated
+from ..validation import InputError, check_array, check_int, check_shapes, validated
 from .activations import sigmoid
 from .costs import binary_cross_entropy
+from .descent import gradient_descent
 
 __all__ = ["layer_sizes", "initialize_parameters", "forward_propagation", "compute_cost", "backward_propagation",
            "update_parameters", "nn_model", "predict"]
@@ -44,8 +45,7 @@ def initialize_parameters(n_x, n_h, n_y, seed=0):
     Returns parameters : dict with W1 (n_h, n_x), b1 (n_h, 1), W2 (n_y, n_h), b2 (n_y, 1).
     """
     for name, value in (("n_x", n_x), ("n_h", n_h), ("n_y", n_y)):
-        if not isinstance(value, (int, np.integer)) or value < 1:
-            raise InputError(f"initialize_parameters: '{name}' must be a positive int, got {value!r}.")
+        check_int("initialize_parameters", name, value)
     rng = np.random.default_rng(seed)
     W1 = rng.standard_normal((n_h, n_x)) * 0.01
     W2 = rng.standard_normal((n_y, n_h)) * 0.01
@@ -56,13 +56,15 @@ def initialize_parameters(n_x, n_h, n_y, seed=0):
 def forward_propagation(X, parameters):
     """Eqs. (1)-(2) for two layers: ``Z1 = W1 X + b1, A1 = tanh(Z1), Z2 = W2 A1 + b2, A2 = sigmoid(Z2)``.
 
-    X : (n_x, m).  Returns A2 : (1, m) and cache : dict with Z1, A1 (n_h, m) and Z2, A2 (1, m).
+    X : (n_x, m).  Returns A2 : (1, m) and caches, one cache per layer in the course's layout (notation page,
+    "Caches"): ``[((X, W1, b1), (Z1, A1)), ((A1, W2, b2), (Z2, A2))]``.
     """
-    Z1 = parameters["W1"] @ X + parameters["b1"]
+    W1, b1, W2, b2 = (parameters[key] for key in ("W1", "b1", "W2", "b2"))
+    Z1 = W1 @ X + b1
     A1 = np.tanh(Z1)
-    Z2 = parameters["W2"] @ A1 + parameters["b2"]
+    Z2 = W2 @ A1 + b2
     A2 = sigmoid(Z2)
-    return A2, {"Z1": Z1, "A1": A1, "Z2": Z2, "A2": A2}
+    return A2, [((X, W1, b1), (Z1, A1)), ((A1, W2, b2), (Z2, A2))]
 
 
 def compute_cost(A2, Y):
@@ -72,21 +74,25 @@ def compute_cost(A2, Y):
 
 def _check_backward(func, arguments):
     _check_parameters(func, arguments["parameters"], arguments["X"], arguments["Y"])
-    cache = arguments["cache"]
-    if not isinstance(cache, dict) or not {"A1", "A2"} <= set(cache):
-        raise InputError(f"{func}: 'cache' must be the dict returned by forward_propagation (keys Z1, A1, Z2, A2).")
+    caches = arguments["caches"]
+    try:
+        ((_, _, _), (_, _)), ((_, _, _), (_, _)) = caches
+    except (TypeError, ValueError):
+        raise InputError(f"{func}: 'caches' must be what forward_propagation returns, one cache per layer: "
+                         "[((X, W1, b1), (Z1, A1)), ((A1, W2, b2), (Z2, A2))].") from None
 
 
 @validated(finite=("X", "Y"), check=_check_backward, X=("n_x", "m"), Y=("n_y", "m"))
-def backward_propagation(parameters, cache, X, Y):
+def backward_propagation(parameters, caches, X, Y):
     """Gradients of the cost for the two-layer network, per-layer convention (eqs. 3, 4', 5', 6, 22).
 
     ``dZ2 = A2 - Y``;  ``dW2 = (1/m) dZ2 A1^T``;  ``db2 = (1/m) Σ_axis1 dZ2``;
     ``dZ1 = W2^T dZ2 ⊙ (1 - A1²)``;  ``dW1 = (1/m) dZ1 X^T``;  ``db1 = (1/m) Σ_axis1 dZ1``.
+    caches : from forward_propagation, ``[((X, W1, b1), (Z1, A1)), ((A1, W2, b2), (Z2, A2))]``.
     Returns grads : dict with dW1 (n_h, n_x), db1 (n_h, 1), dW2 (n_y, n_h), db2 (n_y, 1).
     """
     m = X.shape[1]
-    A1, A2 = cache["A1"], cache["A2"]
+    (_, (_, A1)), (_, (_, A2)) = caches
     dZ2 = A2 - Y
     dW2 = dZ2 @ A1.T / m
     db2 = np.sum(dZ2, axis=1, keepdims=True) / m
@@ -108,19 +114,17 @@ def nn_model(X, Y, n_h, num_iterations=10000, learning_rate=1.2, seed=0, print_c
     """Train the two-layer network with batch gradient descent: eqs. (1)-(2), (16), (3)-(6), (27) per iteration.
 
     X : (n_x, m).  Y : (1, m).  Returns parameters and costs, a list of ``num_iterations`` floats (the cost
-    before each update). ``print_cost`` prints it every 1000 iterations.
+    before each update). ``print_cost`` prints it every 1000 iterations and at the last one.
     """
     n_x, n_h, n_y = layer_sizes(X, Y, n_h)
     parameters = initialize_parameters(n_x, n_h, n_y, seed)
-    costs = []
-    for i in range(num_iterations):
-        A2, cache = forward_propagation(X, parameters)
-        costs.append(compute_cost(A2, Y))
-        grads = backward_propagation(parameters, cache, X, Y)
-        parameters = update_parameters(parameters, grads, learning_rate)
-        if print_cost and i % 1000 == 0:
-            print(f"iteration {i:6d}   cost {costs[-1]:.6f}")
-    return parameters, costs
+
+    def cost_and_grads(parameters):
+        A2, caches = forward_propagation(X, parameters)
+        return compute_cost(A2, Y), backward_propagation(parameters, caches, X, Y)
+
+    return gradient_descent(parameters, cost_and_grads, update_parameters, learning_rate, num_iterations,
+                            1000 if print_cost else None)
 
 
 def predict(parameters, X):
