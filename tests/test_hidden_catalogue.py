@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from ffnn import grading
-from ffnn.reference import mistakes
+from ffnn.reference.mistakes import deep as deep_mistakes, two_layer as two_layer_mistakes
 from ffnn.reference.cases import build, split
 from ffnn.reference.verdict import verdict
 from ffnn.reference.fixtures import COLLABORATORS, REFERENCE, SUITES, reference_function
@@ -44,8 +44,9 @@ def as_notebook_function(suite, name, implementation, monkeypatch):
     for helper in COLLABORATORS.get(suite, {}).get(name, []):
         namespace[helper] = reference_function(suite, helper)
     exec(f"def {name}(*args, **kwargs):\n    return __implementation(*args, **kwargs)\n", namespace)
-    for module_name in ("two_layer", "deep"):  # the mistakes call their collaborators as two_layer.X, deep.X
-        monkeypatch.setattr(mistakes, module_name, _Notebook(namespace, REFERENCE[module_name]))
+    # notebook 1's and 2's catalogues make their mistakes calling the collaborators as two_layer.X and deep.X
+    for catalogue, module_name in ((two_layer_mistakes, "two_layer"), (deep_mistakes, "deep")):
+        monkeypatch.setattr(catalogue, module_name, _Notebook(namespace, REFERENCE[module_name]))
     return namespace[name]
 
 

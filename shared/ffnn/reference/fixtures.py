@@ -10,7 +10,7 @@ expected outputs, recorded collaborator calls, the catalogue's outputs, the vect
 written on one CPU and checked on others, whose BLAS results differ in the last bits.
 
 Every input is drawn from a seeded generator, every expected output is computed by the reference function on
-those inputs, and every catalogued mistake (mistakes.py) is run on the same inputs. Shapes are chosen so that
+those inputs, and every catalogued mistake (mistakes/) is run on the same inputs. Shapes are chosen so that
 mistakes show: m differs from every layer size (1/m and wrong-axis mistakes), one case per function has square
 weights (so ``W`` instead of ``W.T`` gives wrong numbers instead of an error), ReLU inputs include exact zeros.
 """
