@@ -93,7 +93,6 @@ def template_gradebook(config, assignments, scratch: Path) -> Path:
     if db_url.startswith("sqlite:///"):
         shutil.copyfile(db_url[len("sqlite:///"):], template)
         return template
-    from nbgrader.apps import NbGraderAPI
     root = scratch / "template"
     (root / "source").mkdir(parents=True)
     for assignment in assignments:
@@ -103,7 +102,7 @@ def template_gradebook(config, assignments, scratch: Path) -> Path:
     overrides["CourseDirectory"]["source_directory"] = "source"
     overrides["CourseDirectory"]["release_directory"] = "release"
     overrides["CourseDirectory"]["db_url"] = f"sqlite:///{template}"
-    api = NbGraderAPI(coursedir=course.coursedir(overrides), config=overrides)
+    api = course.api(overrides)
     for assignment in assignments:
         result = api.generate_assignment(assignment)
         if not result["success"]:
@@ -114,7 +113,6 @@ def template_gradebook(config, assignments, scratch: Path) -> Path:
 def ensure_assignments_in_gradebook(config, assignments):
     """The main gradebook must know each assignment (as `make release` records it); add what is missing."""
     from nbgrader.api import Gradebook, MissingEntry
-    from nbgrader.apps import NbGraderAPI
     missing = []
     with Gradebook(course.coursedir(config).db_url, course.coursedir(config).course_id) as gradebook:
         for assignment in assignments:
@@ -126,7 +124,7 @@ def ensure_assignments_in_gradebook(config, assignments):
         with tempfile.TemporaryDirectory() as scratch:
             overrides = copy.deepcopy(config)
             overrides["CourseDirectory"]["release_directory"] = scratch
-            api = NbGraderAPI(coursedir=course.coursedir(overrides), config=overrides)
+            api = course.api(overrides)
             for assignment in missing:
                 result = api.generate_assignment(assignment)
                 if not result["success"]:

@@ -79,6 +79,8 @@ def coursedir(config):
 def api(config=None, **overrides):
     """nbgrader's in-process API (no CLI start-up) under ``config`` (default: the course's, with ``overrides``)."""
     from nbgrader.apps import NbGraderAPI
+    if config is not None and overrides:
+        raise TypeError("course.api: give a config or overrides of the course's config, not both")
     config = load_config(**overrides) if config is None else config
     return NbGraderAPI(coursedir=coursedir(config), config=config)
 

@@ -78,10 +78,8 @@ def grade(spec_path: str) -> int:
     shutil.copyfile(spec["template"], work / "gradebook.db")
     phases["prepare"] = time.monotonic() - started
     if job.notebooks:
-        from nbgrader.apps import NbGraderAPI
         local = course.load_config(**_nbgrader_overrides(spec, work))
-        result = NbGraderAPI(coursedir=course.coursedir(local), config=local).autograde(job.assignment, job.student,
-                                                                                 force=True, create=True)
+        result = course.api(local).autograde(job.assignment, job.student, force=True, create=True)
         if (work / "notes.txt").exists():
             job.notes += [line for line in (work / "notes.txt").read_text().splitlines() if line]
         if not result["success"]:

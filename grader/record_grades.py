@@ -82,7 +82,6 @@ def finish(spec, job: Job, seconds: float) -> dict:
 def record_grades(config, job: Job, executed_dir: Path):
     """The course's recording steps (verdicts, then nbgrader's SaveAutoGrades ...) on the executed notebooks,
     into the run's gradebook."""
-    from nbgrader.apps import NbGraderAPI
     import preprocessors
     staged = Path(job.work) / "graded-input" / job.student / job.assignment
     staged.mkdir(parents=True, exist_ok=True)
@@ -97,7 +96,7 @@ def record_grades(config, job: Job, executed_dir: Path):
     merged["Autograde"]["sanitize_preprocessors"] = []
     merged["Autograde"]["autograde_preprocessors"] = preprocessors.RECORD
     merged["ApplyHiddenVerdicts"]["verdicts_file"] = str(Path(job.work) / "verdicts.json")
-    api = NbGraderAPI(coursedir=course.coursedir(merged), config=merged)
+    api = course.api(merged)
     return api.autograde(job.assignment, job.student, force=True, create=True)
 
 

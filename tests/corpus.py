@@ -87,8 +87,8 @@ def update_parameters(parameters, grads, learning_rate):
     return {key: value + learning_rate * grads["d" + key] for key, value in parameters.items()}
 ''', "gradient DESCENT subtracts"),
     # the seed ignored (always 0): notebook_answers.NN_MODEL with that one change
-    "nn_model": (notebook_answers.NN_MODEL.replace("initialize_parameters(n_x, n_h, n_y, seed)",
-                                                   "initialize_parameters(n_x, n_h, n_y, 0)"),
+    "nn_model": (notebook_answers.changed(notebook_answers.NN_MODEL, ("initialize_parameters(n_x, n_h, n_y, seed)",
+                                                                       "initialize_parameters(n_x, n_h, n_y, 0)")),
                  "call of initialize_parameters passed arguments"),
     "predict": ('''
 def predict(parameters, X):
@@ -177,7 +177,9 @@ def build(folder: Path, gradebook_path: str = str(ROOT / "grader" / "gradebook.d
     nb = copy.deepcopy(source)
     nb.cells.remove(_cells(nb, "test_forward_propagation")[0])
     test = _cells(nb, "test_backward_propagation")[0]
-    nb.cells.insert(nb.cells.index(test), copy.deepcopy(test))
+    duplicate = copy.deepcopy(test)
+    duplicate.id = f"{test.id}-copy"  # JupyterLab gives a copied cell an id of its own
+    nb.cells.insert(nb.cells.index(test), duplicate)
     test = _cells(nb, "test_compute_cost")[0]
     index = nb.cells.index(test)
     nb.cells[index] = nbformat.v4.new_markdown_cell(test.source, metadata=test.metadata)

@@ -19,6 +19,18 @@ def nn_model(X, Y, n_h, num_iterations=10000, learning_rate=1.2, seed=0, print_c
     return parameters, costs
 '''
 
+
+
+def changed(source: str, *replacements: tuple[str, str]) -> str:
+    """``source`` with each (old, new) replaced; an old text that is not there stops the test run (a silent no-op
+    would turn a planted mistake into a correct answer)."""
+    for old, new in replacements:
+        assert old in source, f"{old!r} is not in the answer any more: update the replacement"
+        source = source.replace(old, new)
+    return source
+
+
 #: The same with a mistake: the update always uses the learning rate 0.5, whatever is passed.
-NN_MODEL_WITH_FIXED_RATE = NN_MODEL.replace("def nn_model(", "def nn_model_with_fixed_rate(").replace(
-    "update_parameters(parameters, grads, learning_rate)", "update_parameters(parameters, grads, 0.5)")
+NN_MODEL_WITH_FIXED_RATE = changed(NN_MODEL, ("def nn_model(", "def nn_model_with_fixed_rate("),
+                                   ("update_parameters(parameters, grads, learning_rate)",
+                                    "update_parameters(parameters, grads, 0.5)"))

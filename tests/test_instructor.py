@@ -20,7 +20,7 @@ sys.path.insert(0, str(ROOT / "grader"))
 import grades as grades_step  # noqa: E402
 import instructor  # noqa: E402
 
-# What nbgrader 0.9.6's CsvExportPlugin writes (read from the installed plugin, not copied from instructor.py).
+# What nbgrader 0.9.6's CsvExportPlugin writes (read from the installed plugin, not copied from grader/grades.py).
 NBGRADER_HEADER = ["assignment", "duedate", "timestamp", "student_id", "last_name", "first_name", "email",
                    "raw_score", "late_submission_penalty", "score", "max_score"]
 
@@ -261,7 +261,8 @@ def test_roster_imports_names_and_emails_through_nbgraders_import(course_env, mo
     assert "(1 new, 1 updated)" in capsys.readouterr().out
 
 
-# A table of bad files and the message each must get: its rows share one shape on purpose (`duplicates` pairs them).
+# A table of bad files and the message each must get: its rows share one shape on purpose (a duplicate-code finder
+# pairs them; there is no logic to share).
 BAD_ROSTERS = {
     "missing id column": (b"name,email\nx,y\n", "needs a header row with an 'id' column"),
     "capitalised id column": (b"ID,email\nx,y\n", "Column names are lower-case"),

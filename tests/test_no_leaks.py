@@ -166,7 +166,8 @@ def _solution_lines(source):
         if code.startswith("return "):
             code = code[len("return "):]
         interface = (re.fullmatch(r"[\w.]+\([\w\s,=\"']*\)", code)  # a call with names only: an interface
-                     or re.fullmatch(r"[\w\s,\[\]()\"']*", code)    # names in tuples and lists: a layout
+                     or (re.fullmatch(r"[\w\s,\[\]()\"']*", code)  # names in tuples and lists: a layout,
+                         and not re.search(r"\w\s*\(", code))          # as long as nothing is called
                      or code.startswith("print("))
         if len(code) >= 12 and any(ch in code for ch in "(*@/+-") and not interface:
             lines.append(re.sub(r"\s+", "", code))

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from ffnn.reference import activations, costs, deep, layers, network, two_layer
+from ffnn.reference import activations, costs, deep, input_checks, layers, network, two_layer
 from ffnn.validation import InputError, ShapeError
 
 
@@ -102,17 +102,17 @@ def test_checks_do_not_slow_nested_calls():
     """Inside a checked call, inner calls skip their checks (the outer one covered the data)."""
     X, Y = np.ones((2, 5)), np.ones((1, 5))
     calls = []
-    original = network.check_array
+    original = input_checks.check_array  # network's checks (input_checks.train_arguments, ...) call it
 
     def counting(*args, **kwargs):
         calls.append(args[1])
         return original(*args, **kwargs)
 
-    network.check_array = counting
+    input_checks.check_array = counting
     try:
         network.train(X, Y, [2, 3, 1], ["relu", "sigmoid"], num_iterations=50)
     finally:
-        network.check_array = original
+        input_checks.check_array = original
     assert len(calls) < 10
 
 

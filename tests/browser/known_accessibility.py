@@ -15,7 +15,7 @@ from __future__ import annotations
 JUPYTERLAB_A11Y = "https://github.com/jupyterlab/jupyterlab/issues/9399"
 NBGRADER_ISSUES = "https://github.com/jupyter/nbgrader/issues?q=is%3Aissue+accessibility"
 
-# A table: its rows share one shape on purpose (`duplicates` lists them as a pair); one row per known problem.
+# A table, one row per known problem: its rows share one shape on purpose (a duplicate-code finder pairs them).
 KNOWN = [
     ("lab", "image-alt", r'^<img src="data:image/png', "https://github.com/jupyter/enhancement-proposals/issues/120",
      "JupyterLab does not use an output's alt metadata for the image it shows (no standard yet); the course puts each "

@@ -5,10 +5,14 @@ Instructors and the grader import it; student releases ship without it (``ffnn``
 - ``activations``: ReLU, sigmoid, tanh, softmax and their backward steps; the ``ACTIVATIONS`` table.
 - ``costs``: binary, categorical and multi-label cross-entropy, their seeds, from-logits forms; ``COSTS``.
 - ``layers``: one layer's linear and activation steps with caches.
-- ``network``: L-layer initialization, forward, backward, gradient descent, predict, accuracy.
+- ``network``: L-layer initialization, forward, backward, training, predict, accuracy.
+- ``descent``: the one gradient-descent loop every trainer uses (eq. 27).
+- ``input_checks``: what the network functions refuse (parameters, caches, layer sizes), and the messages.
 - ``gradcheck``: centred-difference gradients and the relative error.
 - ``two_layer``, ``deep``: the graded functions of notebooks 1 and 2 with the signatures the notebooks use.
-- ``mistakes``: the catalogue of known mistakes, as functions that make them.
+- ``mistakes``: the catalogue of known mistakes, one file per notebook, as functions that make them.
+- ``cases``, ``verdict``, ``local_grading``, ``fixtures``: the hidden tests' cases and verdicts, and the checker's
+  stored cases (README.md, "Layout", follows a hidden test from cases to score).
 """
 
 from . import activations, costs, deep, gradcheck, layers, network, two_layer

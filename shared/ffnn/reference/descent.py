@@ -17,14 +17,14 @@ def gradient_descent(parameters, cost_and_grads, update, learning_rate, num_iter
     cost_and_grads(parameters) -> (cost, grads): one forward pass, its cost and one backward pass, in that order.
     update(parameters, grads, learning_rate) -> the parameters after one step (the notebook's update_parameters).
     costs : list of ``num_iterations`` floats, each the cost of the parameters BEFORE that iteration's update, so
-    ``costs[0]`` is the cost of the initial parameters.  print_every : print the cost every that many iterations
-    and at the last one (None: silent).
+    ``costs[0]`` is the cost of the initial parameters.  print_every : print the cost at iterations 0,
+    print_every, 2 print_every, ... (None: silent), as the notebooks' print_cost does.
     """
     costs = []
     for iteration in range(num_iterations):
         cost, grads = cost_and_grads(parameters)
         costs.append(cost)
         parameters = update(parameters, grads, learning_rate)
-        if print_every and (iteration % print_every == 0 or iteration == num_iterations - 1):
+        if print_every and iteration % print_every == 0:
             print(f"iteration {iteration:6d}   cost {cost:.6f}")
     return parameters, costs

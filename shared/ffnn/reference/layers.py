@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..validation import ShapeError, check_array, check_shapes, validated
+from ..validation import validated
 from .activations import get_activation
+from .input_checks import linear_backward_arguments
 
 __all__ = ["linear_forward", "linear_backward", "linear_activation_forward", "linear_activation_backward"]
 
@@ -26,20 +27,7 @@ def linear_forward(A_prev, W, b):
     return Z, (A_prev, W, b)
 
 
-def _check_linear_cache(func, arguments):
-    dZ, cache = arguments["dZ"], arguments["cache"]
-    try:
-        A_prev, W, b = cache
-    except (TypeError, ValueError):
-        raise ShapeError(f"{func}: 'cache' must be the tuple (A_prev, W, b) returned by linear_forward, got "
-                         f"{type(cache).__name__}.") from None
-    arrays = {"dZ": check_array(func, "dZ", dZ), "A_prev": check_array(func, "cache[0] (A_prev)", A_prev),
-              "W": check_array(func, "cache[1] (W)", W), "b": check_array(func, "cache[2] (b)", b)}
-    check_shapes(func, arrays, {"W": ("n[l]", "n[l-1]"), "b": ("n[l]", 1), "A_prev": ("n[l-1]", "m"),
-                                "dZ": ("n[l]", "m")})
-
-
-@validated(finite=("dZ",), check=_check_linear_cache, dZ=("n[l]", "m"))
+@validated(finite=("dZ",), check=linear_backward_arguments, dZ=("n[l]", "m"))
 def linear_backward(dZ, cache, need_dA_prev=True):
     """Eqs. (4)-(6) in the seed convention: ``dW = dZ A_prev^T``, ``db = Σ_axis1 dZ``, ``dA_prev = W^T dZ``.
 

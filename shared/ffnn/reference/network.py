@@ -7,14 +7,14 @@ names (one per weight layer, the last one being the output activation). ``parame
 
 from __future__ import annotations
 
-
 import numpy as np
 
 from ..metrics import accuracy  # noqa: F401  (re-exported: one definition, student-facing)
-from ..validation import InputError, ShapeError, check_array, check_shapes, require_choice, validated
-from .activations import ACTIVATIONS
+from ..validation import require_choice, validated
 from .costs import get_cost, output_layer_dZ
 from .descent import gradient_descent
+from .input_checks import (backward_arguments, checked_layer_dims, forward_arguments, train_arguments,
+                           update_arguments)
 from .layers import linear_activation_backward, linear_activation_forward, linear_backward
 
 __all__ = ["INITIALIZATIONS", "initialize_parameters", "network_activations", "forward", "backward",
@@ -28,14 +28,6 @@ INITIALIZATIONS = {
 }
 
 
-def _check_layer_dims(func, layer_dims):
-    dims = list(layer_dims) if isinstance(layer_dims, (list, tuple, np.ndarray)) else None
-    if not dims or len(dims) < 2 or not all(isinstance(n, (int, np.integer)) and n >= 1 for n in dims):
-        raise InputError(f"{func}: 'layer_dims' must be a list of at least two positive ints [n[0], ..., n[L]], "
-                         f"got {layer_dims!r}.")
-    return [int(n) for n in dims]
-
-
 def initialize_parameters(layer_dims, method="he", seed=0):
     """Random weights, zero biases, eq. (28): ``W[l] ~ N(0, s^2)`` of shape (n[l], n[l-1]), ``b[l] = 0`` of shape
     (n[l], 1).
@@ -44,7 +36,7 @@ def initialize_parameters(layer_dims, method="he", seed=0):
     (s = sqrt(1/n[l-1])).  seed : int for ``np.random.default_rng``; W1, W2, ... are drawn in that order.
     Zero weights would keep every unit of a layer identical forever (symmetry), so weights are random.
     """
-    dims = _check_layer_dims("initialize_parameters", layer_dims)
+    dims = checked_layer_dims("initialize_parameters", layer_dims)
     require_choice("initialize_parameters", "method", method, tuple(INITIALIZATIONS))
     rng = np.random.default_rng(seed)
     parameters = {}
@@ -68,46 +60,7 @@ def network_activations(L, hidden="relu", output="sigmoid"):
     return [hidden] * (L - 1) + [output]
 
 
-def _check_network(func, X, parameters, activations, Y=None):
-    """Check parameters against each other and X; return (X, L, activations as a list)."""
-    if not isinstance(parameters, dict):
-        raise InputError(f"{func}: 'parameters' must be a dict with keys W1, b1, ..., WL, bL; "
-                         f"got {type(parameters).__name__}.")
-    L = num_layers(parameters)
-    if L == 0:
-        raise InputError(f"{func}: 'parameters' has no 'W1'; it must hold W1, b1, ..., WL, bL "
-                         f"(keys: {sorted(parameters)}).")
-    arrays = {"X": check_array(func, "X", X, finite=False)}  # the decorator already looked for NaN/inf in X
-    spec = {"X": ("n[0]", "m")}
-    for l in range(1, L + 1):
-        if f"b{l}" not in parameters:
-            raise InputError(f"{func}: 'parameters' has W{l} but no b{l}.")
-        W_name, b_name = f"parameters['W{l}']", f"parameters['b{l}']"
-        arrays[W_name] = check_array(func, W_name, parameters[f"W{l}"])
-        arrays[b_name] = check_array(func, b_name, parameters[f"b{l}"])
-        spec[W_name] = (f"n[{l}]", f"n[{l - 1}]")
-        spec[b_name] = (f"n[{l}]", 1)
-    if Y is not None:
-        arrays["Y"] = check_array(func, "Y", Y)
-        spec["Y"] = (f"n[{L}]", "m")
-    check_shapes(func, arrays, spec)
-    if isinstance(activations, str):
-        raise InputError(f"{func}: 'activations' must be a list of {L} names, one per layer, e.g. "
-                         f"{network_activations(L, 'relu', activations)!r}; got the string {activations!r}.")
-    activations = list(activations)
-    if len(activations) != L:
-        raise InputError(f"{func}: 'activations' has {len(activations)} names but the network has L = {L} "
-                         f"layers; give one per layer, e.g. {network_activations(L)!r}.")
-    for name in activations:
-        require_choice(func, "activation", name, tuple(ACTIVATIONS))
-    return L, activations
-
-
-def _check_forward(func, arguments):
-    _check_network(func, arguments["X"], arguments["parameters"], arguments["activations"])
-
-
-@validated(finite=("X",), check=_check_forward, X=("n[0]", "m"))
+@validated(finite=("X",), check=forward_arguments, X=("n[0]", "m"))
 def forward(X, parameters, activations):
     """Forward propagation through L layers, eqs. (1)-(2); a loop over layers, vectorized over examples.
 
@@ -122,18 +75,7 @@ def forward(X, parameters, activations):
     return A, caches
 
 
-def _check_backward(func, arguments):
-    caches = arguments["caches"]
-    if not isinstance(caches, (list, tuple)) or not caches:
-        raise InputError(f"{func}: 'caches' must be the non-empty list returned by forward().")
-    AL, Y = arguments["AL"], arguments["Y"]
-    check_shapes(func, {"AL": AL, "Y": Y}, {"AL": ("n[L]", "m"), "Y": ("n[L]", "m")})
-    if len(arguments["activations"]) != len(caches):
-        raise InputError(f"{func}: {len(arguments['activations'])} activations for {len(caches)} layer caches.")
-    get_cost(arguments.get("cost", "binary"))
-
-
-@validated(finite=("AL", "Y"), check=_check_backward, AL=("n[L]", "m"), Y=("n[L]", "m"))
+@validated(finite=("AL", "Y"), check=backward_arguments, AL=("n[L]", "m"), Y=("n[L]", "m"))
 def backward(AL, Y, caches, activations, cost="binary", fused=True):
     """Backward propagation through L layers, eqs. (3)-(6) and (22); seed convention.
 
@@ -161,25 +103,7 @@ def backward(AL, Y, caches, activations, cost="binary", fused=True):
     return grads
 
 
-def _check_update(func, arguments):
-    parameters, grads, learning_rate = arguments["parameters"], arguments["grads"], arguments["learning_rate"]
-    if not isinstance(parameters, dict) or not isinstance(grads, dict):
-        raise InputError(f"{func}: 'parameters' and 'grads' must be dicts (W1, b1, ... and dW1, db1, ...), got "
-                         f"{type(parameters).__name__} and {type(grads).__name__}.")
-    if not isinstance(learning_rate, (int, float, np.number)) or not np.isfinite(learning_rate) \
-            or learning_rate <= 0:
-        raise InputError(f"{func}: 'learning_rate' must be a positive number, got {learning_rate!r}.")
-    for key, value in parameters.items():
-        if f"d{key}" not in grads:
-            raise InputError(f"{func}: 'grads' has no 'd{key}' for parameter '{key}'.")
-        if np.shape(grads[f"d{key}"]) != np.shape(value):
-            raise ShapeError(f"{func}: grads['d{key}'] has shape {np.shape(grads[f'd{key}'])} but "
-                             f"parameters['{key}'] has shape {np.shape(value)}; they must match.")
-        check_array(func, f"parameters['{key}']", value, ndim=None)
-        check_array(func, f"grads['d{key}']", grads[f"d{key}"], ndim=None)
-
-
-@validated(check=_check_update)
+@validated(check=update_arguments)
 def update_parameters(parameters, grads, learning_rate):
     """One gradient-descent step, eq. (27): ``W[l] - learning_rate * dW[l]``, ``b[l] - learning_rate * db[l]``.
 
@@ -195,24 +119,7 @@ def compute_cost(AL, Y, cost="binary", ZL=None):
     return the_cost.from_logits(ZL, Y) if ZL is not None else the_cost.value(AL, Y)
 
 
-def _check_train(func, arguments):
-    dims = _check_layer_dims(func, arguments["layer_dims"])
-    X = check_array(func, "X", arguments["X"])
-    Y = check_array(func, "Y", arguments["Y"])
-    check_shapes(func, {"X": X, "Y": Y}, {"X": (dims[0], "m"), "Y": (dims[-1], "m")})
-    activations = arguments["activations"]
-    if isinstance(activations, str) or len(activations) != len(dims) - 1:
-        raise InputError(f"{func}: 'activations' must list {len(dims) - 1} names (one per weight layer), got "
-                         f"{activations!r}.")
-    for name in activations:
-        require_choice(func, "activation", name, tuple(ACTIVATIONS))
-    get_cost(arguments.get("cost", "binary"))
-    rate = arguments.get("learning_rate", 0.1)
-    if not np.isfinite(rate) or rate <= 0:
-        raise InputError(f"{func}: 'learning_rate' must be a positive number, got {rate!r}.")
-
-
-@validated(finite=("X", "Y"), check=_check_train, X=("n[0]", "m"), Y=("n[L]", "m"))
+@validated(finite=("X", "Y"), check=train_arguments, X=("n[0]", "m"), Y=("n[L]", "m"))
 def train(X, Y, layer_dims, activations, cost="binary", learning_rate=0.1, num_iterations=1000, init="he",
           seed=0, print_every=None, parameters=None):
     """Batch gradient descent on the whole training set, eq. (27) each iteration; returns ``(parameters, costs)``.
@@ -236,11 +143,7 @@ def train(X, Y, layer_dims, activations, cost="binary", learning_rate=0.1, num_i
     return gradient_descent(parameters, cost_and_grads, update_parameters, learning_rate, num_iterations, print_every)
 
 
-def _check_predict(func, arguments):
-    _check_network(func, arguments["X"], arguments["parameters"], arguments["activations"])
-
-
-@validated(finite=("X",), check=_check_predict, X=("n[0]", "m"))
+@validated(finite=("X",), check=forward_arguments, X=("n[0]", "m"))
 def predict(X, parameters, activations, threshold=0.5):
     """Predictions of a trained network, eq. (29) (X : (n[0], m)).
 

@@ -8,29 +8,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..validation import InputError, check_array, check_int, check_shapes, validated
+from ..validation import check_int, validated
 from .activations import sigmoid
 from .costs import binary_cross_entropy
 from .descent import gradient_descent
+from .input_checks import backward_propagation_arguments, check_two_layer_parameters
 
 __all__ = ["layer_sizes", "initialize_parameters", "forward_propagation", "compute_cost", "backward_propagation",
            "update_parameters", "nn_model", "predict"]
-
-_PARAMETER_SHAPES = {"W1": ("n_h", "n_x"), "b1": ("n_h", 1), "W2": ("n_y", "n_h"), "b2": ("n_y", 1)}
-
-
-def _check_parameters(func, parameters, X=None, Y=None):
-    if not isinstance(parameters, dict) or not set(_PARAMETER_SHAPES) <= set(parameters):
-        raise InputError(f"{func}: 'parameters' must be a dict with keys W1, b1, W2, b2; got "
-                         f"{sorted(parameters) if isinstance(parameters, dict) else type(parameters).__name__}.")
-    arrays = {k: check_array(func, f"parameters['{k}']", parameters[k]) for k in _PARAMETER_SHAPES}
-    spec = dict(_PARAMETER_SHAPES)
-    if X is not None:
-        arrays["X"], spec["X"] = check_array(func, "X", X), ("n_x", "m")
-    if Y is not None:
-        arrays["Y"], spec["Y"] = check_array(func, "Y", Y), ("n_y", "m")
-    check_shapes(func, arrays, spec)
-
 
 @validated(X=("n_x", "m"), Y=("n_y", "m"))
 def layer_sizes(X, Y, n_h):
@@ -52,7 +37,7 @@ def initialize_parameters(n_x, n_h, n_y, seed=0):
     return {"W1": W1, "b1": np.zeros((n_h, 1)), "W2": W2, "b2": np.zeros((n_y, 1))}
 
 
-@validated(finite=("X",), check=lambda f, a: _check_parameters(f, a["parameters"], a["X"]), X=("n_x", "m"))
+@validated(finite=("X",), check=lambda f, a: check_two_layer_parameters(f, a["parameters"], a["X"]), X=("n_x", "m"))
 def forward_propagation(X, parameters):
     """Eqs. (1)-(2) for two layers: ``Z1 = W1 X + b1, A1 = tanh(Z1), Z2 = W2 A1 + b2, A2 = sigmoid(Z2)``.
 
@@ -72,17 +57,7 @@ def compute_cost(A2, Y):
     return binary_cross_entropy(A2, Y)
 
 
-def _check_backward(func, arguments):
-    _check_parameters(func, arguments["parameters"], arguments["X"], arguments["Y"])
-    caches = arguments["caches"]
-    try:
-        ((_, _, _), (_, _)), ((_, _, _), (_, _)) = caches
-    except (TypeError, ValueError):
-        raise InputError(f"{func}: 'caches' must be what forward_propagation returns, one cache per layer: "
-                         "[((X, W1, b1), (Z1, A1)), ((A1, W2, b2), (Z2, A2))].") from None
-
-
-@validated(finite=("X", "Y"), check=_check_backward, X=("n_x", "m"), Y=("n_y", "m"))
+@validated(finite=("X", "Y"), check=backward_propagation_arguments, X=("n_x", "m"), Y=("n_y", "m"))
 def backward_propagation(parameters, caches, X, Y):
     """Gradients of the cost for the two-layer network, per-layer convention (eqs. 3, 4', 5', 6, 22).
 
@@ -114,7 +89,7 @@ def nn_model(X, Y, n_h, num_iterations=10000, learning_rate=1.2, seed=0, print_c
     """Train the two-layer network with batch gradient descent: eqs. (1)-(2), (16), (3)-(6), (27) per iteration.
 
     X : (n_x, m).  Y : (1, m).  Returns parameters and costs, a list of ``num_iterations`` floats (the cost
-    before each update). ``print_cost`` prints it every 1000 iterations and at the last one.
+    before each update). ``print_cost`` prints it every 1000 iterations.
     """
     n_x, n_h, n_y = layer_sizes(X, Y, n_h)
     parameters = initialize_parameters(n_x, n_h, n_y, seed)
