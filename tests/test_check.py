@@ -55,6 +55,19 @@ def test_unanswered_stub_says_what_to_do(checkers):
         checkers["two_layer"](backward_propagation)
 
 
+def backward_with_the_old_parameter_name(parameters, cache, X, Y):
+    """Notebook 1's backward step as it was written before the course's one cache layout: ``cache``, not ``caches``."""
+    return two_layer.backward_propagation(parameters, cache, X, Y)
+
+
+def test_a_renamed_parameter_is_named_in_the_feedback(checkers):
+    with pytest.raises(AnswerError) as raised:
+        checkers["two_layer"](backward_with_the_old_parameter_name, "backward_propagation")
+    message = str(raised.value)
+    assert "parameters must be named as in the exercise, (parameters, caches, X, Y)" in message, message
+    assert "yours are (parameters, cache, X, Y)" in message, message
+
+
 def test_success_prints_one_line(checkers, capsys):
     checkers["deep"](reference_function("deep", "relu"), "relu", independent=False)
     assert capsys.readouterr().out.strip() == "relu: all 2 checks passed."

@@ -74,6 +74,15 @@ def test_stub_fails_with_the_stub_message(sandboxed):
     assert not passed and "replace `raise NotImplementedError()`" in message
 
 
+def test_a_renamed_parameter_gets_the_same_feedback_from_the_grader(sandboxed):
+    from test_check import backward_with_the_old_parameter_name
+    passed, message = sandboxed("two_layer", ["backward_propagation"], backward_with_the_old_parameter_name,
+                                "backward_propagation")
+    assert not passed
+    assert "parameters must be named as in the exercise, (parameters, caches, X, Y); yours are (parameters, cache, " \
+           "X, Y)" in message, message
+
+
 def _sabotage(kernel):
     import ffnn.check
     kernel.setattr(ffnn.check, "compare", lambda *a, **k: True)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import inspect
 import json
 import warnings
 from dataclasses import dataclass, field
@@ -49,9 +50,25 @@ class Outcome:
     warnings: list = field(default_factory=list)
 
 
+def _parameters_problem(function, args) -> str | None:
+    """Why ``function`` cannot take a case's arguments by name (a parameter renamed, missing or extra), or None."""
+    try:
+        signature = inspect.signature(function)
+        signature.bind(**args)
+    except ValueError:  # no signature to read (a builtin): let the call itself say what is wrong
+        return None
+    except TypeError:
+        return (f"TypeError: its parameters must be named as in the exercise, ({', '.join(args)}); yours are "
+                f"({', '.join(signature.parameters)}). Rename them (the tests pass every argument by name)")
+    return None
+
+
 def run_case(function, name, spec, case) -> Outcome:
     """Call ``function`` on one stored case, collaborators replaced by replays, warnings captured."""
     args = copy.deepcopy(case["args"])
+    problem = _parameters_problem(function, args)
+    if problem:
+        return Outcome(error=problem)
     stand_ins = {helper: Replay(name, helper, spec["collaborators"][helper], decode(calls))
                  for helper, calls in case.get("calls", {}).items()}
     outcome = Outcome()
