@@ -49,8 +49,7 @@ REPORTS = GRADER / "reports"
 DEFAULTS = {"cell_timeout": 60, "notebook_timeout": 600, "max_file_mb": 20, "restarts": 3, "hang_budget": 120}
 
 
-def discover(cdir, assignment=None, student=None) -> list[tuple[str, str, Path]]:
-    submitted = Path(cdir.root) / cdir.submitted_directory
+def discover(submitted: Path, assignment=None, student=None) -> list[tuple[str, str, Path]]:
     found = []
     if not submitted.is_dir():
         return found
@@ -159,10 +158,10 @@ def run(options) -> int:
     cdir = course.coursedir(config)
     if cdir.db_url.startswith("sqlite:///"):
         Path(cdir.db_url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
-    submissions = discover(cdir, options.assignment, options.student)
+    submitted, autograded = (course.folder(config, key) for key in ("submitted_directory", "autograded_directory"))
+    submissions = discover(submitted, options.assignment, options.student)
     if not submissions:
-        where = Path(cdir.root) / cdir.submitted_directory
-        print(f"autograde: no submissions in {where} for assignment={options.assignment or 'any'} "
+        print(f"autograde: no submissions in {submitted} for assignment={options.assignment or 'any'} "
               f"student={options.student or 'any'} (run `make collect` first).")
         return 1
     assignments = sorted({a for a, _, _ in submissions})
@@ -191,7 +190,7 @@ def run(options) -> int:
                     "hang_budget": options.hang_budget, "max_file_mb": options.max_file_mb,
                     "db_url": f"sqlite:///{canary_db}" if job.canary else cdir.db_url,
                     "autograded": str(scratch / "canary-autograded") if job.canary else
-                    str(Path(cdir.root) / cdir.autograded_directory),
+                    str(autograded),
                     "lock": str(scratch / "canary.lock") if job.canary else str(lock)}
             path = Path(job.work) / "spec.json"
             path.write_text(json.dumps(spec))

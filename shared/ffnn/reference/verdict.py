@@ -68,13 +68,13 @@ def verdict(answers, name, record, sources=None, exclude=(), defined_as=None):
             return False, (f"{name}: on hidden case {number} it returned {stored['unencodable']}, which is not "
                            f"what the function must return.")
         outcome = _outcome(stored)
+        stored_case = spec["cases"][number - 1]
         try:
             checker.judge(name, number, case, outcome)
         except AnswerError:
-            if _passes_directly(checker, name, number, case, spec["cases"][number - 1], direct[number - 1]):
+            if _passes_directly(checker, name, number, case, stored_case, direct[number - 1]):
                 continue
             # now that it failed, run the catalogue's mistakes on this case so the feedback can name one
-            stored_case = spec["cases"][number - 1]
             full, _ = build_case(answers["suite"], name, {"label": stored_case["label"], "m": stored_case["m"],
                                                           "args": case["args"]}, standins="standins" in spec)
             case = {**case, "mistakes": [{**mk, "output": decode(mk["output"]) if "output" in mk else None}
@@ -88,8 +88,9 @@ def verdict(answers, name, record, sources=None, exclude=(), defined_as=None):
         lines = record.get("lines")
         if not (isinstance(lines, list) and len(lines) == 2 and all(type(n) is int and n >= 0 for n in lines)):
             return False, f"{name}: the vectorization check did not run to the end."
-        if loop_message(name, lines):
-            return False, loop_message(name, lines)
+        message = loop_message(name, lines)
+        if message:
+            return False, message
         problems = static_vectorization_problems(sources, name, exclude, defined_as) if sources else []
         if problems:
             return False, problems[0]
