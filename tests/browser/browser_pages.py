@@ -230,7 +230,28 @@ def open_notebook(browser, server, path):
     page.goto(server.url(f"lab/workspaces/{workspace}/tree/{path}?reset"))
     page.wait_for_selector(".jp-Notebook .jp-Cell")
     page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=120_000)
+    # the status bar names the kernel once it is started and idle ("Python 3 (ipykernel) | Idle"); before that,
+    # Run All on a loaded machine opens JupyterLab's "Select Kernel" dialog instead of running anything
+    page.wait_for_function(KERNEL_IDLE, timeout=120_000, polling=250)
     return page
+
+
+KERNEL_IDLE = ("() => [...document.querySelectorAll('.jp-StatusBar-TextItem')]"
+               ".some(e => /\\(ipykernel\\)\\s*\\|\\s*Idle/.test(e.textContent))")
+
+
+def close_dialogs(page, name) -> list[str]:
+    """The text of every JupyterLab dialog open on ``page``, each closed with its default (accept) button after a
+    screenshot; "Select Kernel" is accepted with the notebook's own kernel, which is what Run All needs."""
+    dialogs = page.locator(".jp-Dialog")
+    texts = []
+    for index in range(dialogs.count()):
+        dialog = dialogs.nth(0)
+        texts.append(" ".join(dialog.inner_text().split())[:300])
+        page.screenshot(path=str(ARTIFACTS / f"{name}-dialog-{index}.png"))
+        dialog.locator(".jp-Dialog-button.jp-mod-accept").first.click()
+        dialog.wait_for(state="detached", timeout=30_000)
+    return texts
 
 
 NUMBERED = "[...document.querySelectorAll('.jp-CodeCell .jp-InputArea-prompt')].filter(p => /\\d/.test(p.textContent))"
@@ -243,7 +264,9 @@ STARTED = ("() => [...document.querySelectorAll('.jp-CodeCell .jp-InputArea-prom
 def _start_run_all(page, name, attempts=3):
     """Run > Run All Cells, and make sure it started: a cell queued or numbered within 30 s. A click that did not
     reach the notebook (a menu that closed under the pointer, a notebook panel not yet current) is tried again after
-    closing whatever is open and focusing the notebook, at most ``attempts`` times, with a screenshot of each miss."""
+    closing whatever is open and focusing the notebook, at most ``attempts`` times, with a screenshot of each miss.
+    A JupyterLab dialog in the way is accepted, and its text is in the failure message if the run never starts."""
+    dialogs = []
     for attempt in range(1, attempts + 1):
         page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click()
         page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Run All Cells$")).click()
@@ -254,10 +277,14 @@ def _start_run_all(page, name, attempts=3):
             if type(error).__name__ != "TimeoutError":
                 raise
         page.screenshot(path=str(ARTIFACTS / f"{name}-run-all-not-started-{attempt}.png"))
+        dialogs += close_dialogs(page, f"{name}-run-all-{attempt}")
+        if page.evaluate(STARTED):  # the dialog was "Select Kernel", and accepting it started the run
+            return
         page.keyboard.press("Escape")
         page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook .jp-Cell").first.click()
+    seen = f"; dialogs seen: {dialogs}" if dialogs else ""
     pytest.fail(f"{name}: Run All Cells did not start any cell in {attempts} tries of 30 s (the kernel never got a "
-                f"cell); screenshots {ARTIFACTS}/{name}-run-all-not-started-*.png", pytrace=False)
+                f"cell){seen}; screenshots {ARTIFACTS}/{name}-run-all-not-started-*.png", pytrace=False)
 
 
 def run_all(page, timeout_s=240, name="notebook"):
