@@ -33,7 +33,7 @@ if str(Path(sys.executable).parent) not in os.environ.get("PATH", "").split(os.p
     os.environ["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
 
 #: The assignments, in course order; each is a folder of solutions/ with one notebook of the same name.
-ASSIGNMENTS = ["01_two_layer_network", "02_l_layer_network", "03_activations", "04_costs"]
+ASSIGNMENTS = ["01_two_layer_network", "02_l_layer_network", "03_activations", "04_costs", "05_capstone"]
 
 #: Environment of every kernel that records or checks outputs.
 NOTEBOOK_ENV = {"PYTHONHASHSEED": "0", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",

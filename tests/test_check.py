@@ -123,6 +123,70 @@ def binary_from_logits_by_cases(Z, Y):
     return float(np.mean(softplus - Y * Z) * Z.shape[0])
 
 
+def gradient_check_through_theta(cost_of, parameters, grads, eps=1e-7):
+    """Notebook 5: one loop over the entries of theta, each probe rebuilt as a dict (the notebook's own route)."""
+    keys = list(parameters)
+    shapes = [parameters[k].shape for k in keys]
+    theta = np.concatenate([parameters[k].ravel() for k in keys]).astype(np.float64)
+
+    def as_dict(vector):
+        pieces = np.split(vector, np.cumsum([int(np.prod(s)) for s in shapes])[:-1])
+        return {k: piece.reshape(shape) for k, piece, shape in zip(keys, pieces, shapes)}
+
+    estimate = np.empty_like(theta)
+    for i in range(theta.size):
+        step = np.zeros_like(theta)
+        step[i] = eps
+        estimate[i] = (cost_of(as_dict(theta + step)) - cost_of(as_dict(theta - step))) / 2 / eps
+    numerical = as_dict(estimate)
+
+    def relative(a, b):
+        return np.linalg.norm(a - b) / (np.linalg.norm(a) + np.linalg.norm(b))
+
+    errors = {f"d{k}": float(relative(grads[f"d{k}"], numerical[k])) for k in keys}
+    analytic = np.concatenate([grads[f"d{k}"].ravel() for k in keys])
+    return errors, float(relative(analytic, estimate))
+
+
+def mini_batches_by_index(X, Y, batch_size, seed):
+    order = np.random.default_rng(seed).permutation(X.shape[1])
+    return [(X[:, order[k:k + batch_size]], Y[:, order[k:k + batch_size]])
+            for k in range(0, X.shape[1], batch_size)]
+
+
+def vector_to_parameters_with_split(theta, layer_dims):
+    shapes = []
+    for l in range(1, len(layer_dims)):
+        shapes += [(f"W{l}", (layer_dims[l], layer_dims[l - 1])), (f"b{l}", (layer_dims[l], 1))]
+    pieces = np.split(theta.ravel(), np.cumsum([r * c for _, (r, c) in shapes])[:-1])
+    return {key: piece.reshape(shape) for (key, shape), piece in zip(shapes, pieces)}
+
+
+def epoch_updating_copies(parameters, mini_batches, cost_and_grads, learning_rate):
+    parameters = {k: v.copy() for k, v in parameters.items()}
+    costs = []
+    for X_batch, Y_batch in mini_batches:
+        cost, grads = cost_and_grads(parameters, X_batch, Y_batch)
+        costs.append(cost)
+        for key in parameters:
+            parameters[key] -= learning_rate * grads["d" + key]
+    return parameters, costs
+
+
+def l2_cost_with_frobenius_norms(parameters, lambd, m):
+    weights = [v for k, v in parameters.items() if k[0] == "W"]
+    return lambd / m / 2 * sum(np.linalg.norm(W, "fro") ** 2 for W in weights)
+
+
+def choose_by_loops(accuracy, learning_rates, hidden_sizes):
+    best = None
+    for i, rate in enumerate(learning_rates):
+        for j, size in enumerate(hidden_sizes):
+            if best is None or accuracy["validation"][i, j] > best[0]:
+                best = (accuracy["validation"][i, j], rate, size)
+    return best[1], best[2]
+
+
 ALTERNATIVES = [("two_layer", "backward_propagation", backward_with_tanh_of_Z),
                 ("two_layer", "backward_propagation", backward_with_seed_convention),
                 ("two_layer", "compute_cost", compute_cost_with_dot),
@@ -130,7 +194,13 @@ ALTERNATIVES = [("two_layer", "backward_propagation", backward_with_tanh_of_Z),
                 ("activations", "softmax", softmax_via_logsumexp),
                 ("activations", "softmax_backward", softmax_backward_by_columns_einsum),
                 ("deep", "relu", relu_with_where),
-                ("costs", "binary_cross_entropy_from_logits", binary_from_logits_by_cases)]
+                ("costs", "binary_cross_entropy_from_logits", binary_from_logits_by_cases),
+                ("capstone", "gradient_check", gradient_check_through_theta),
+                ("capstone", "random_mini_batches", mini_batches_by_index),
+                ("capstone", "vector_to_parameters", vector_to_parameters_with_split),
+                ("capstone", "minibatch_epoch", epoch_updating_copies),
+                ("capstone", "l2_cost", l2_cost_with_frobenius_norms),
+                ("capstone", "choose_hyperparameters", choose_by_loops)]
 
 
 @pytest.mark.parametrize("suite,function,alternative", ALTERNATIVES, ids=[a[2].__name__ for a in ALTERNATIVES])

@@ -51,6 +51,11 @@ def categorical_cross_entropy_seed(A, Y):
     """Forgets the 1/m of the seed."""
     return -Y / A
 ''', "test_categorical_cross_entropy_seed", "the seed carries the 1/m"),
+    "05_capstone": ("answer_l2_backward", '''
+def l2_backward(grads, parameters, lambd, m):
+    """Penalizes the biases too."""
+    return {key: grads[key] + lambd / m * parameters[key[1:]] for key in grads}
+''', "test_l2_backward", "the biases are not penalized"),
 }
 
 

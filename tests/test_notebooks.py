@@ -108,6 +108,7 @@ DERIVED = {
     "03_activations": ["sigmoid_graph_backward", "tanh_graph_backward", "tanh_backward"],
     "04_costs": ["binary_cross_entropy", "binary_cross_entropy_seed", "categorical_cross_entropy",
                  "multilabel_cross_entropy", "mean_squared_error_seed", "mean_squared_error_sigmoid_dZ"],
+    "05_capstone": ["gradient_check", "l2_cost", "l2_backward"],
 }
 
 

@@ -17,7 +17,7 @@ ALL = [(suite, name) for suite, names in PREDICTIONS.items() for name in names]
 
 
 def test_every_notebook_asks_at_least_two():
-    assert set(PREDICTIONS) == {"two_layer", "deep", "activations", "costs"}
+    assert set(PREDICTIONS) == {"two_layer", "deep", "activations", "costs", "capstone"}
     assert all(len(names) >= 2 for names in PREDICTIONS.values())
 
 

@@ -16,6 +16,24 @@ import numpy as np
 __all__ = ["TEST_FUNCTIONS", "encode", "decode"]
 
 
+def _sin_square_and_total(parameters):
+    """A scalar cost of a whole parameters dict that couples every entry (notebook 5's gradient_check):
+    J = Σ sin(p) p² + ½ (Σ p)², both sums over every entry of every array."""
+    values = list(parameters.values())
+    total = sum(np.sum(p) for p in values)
+    return float(sum(np.sum(np.sin(p) * p ** 2) for p in values) + 0.5 * total ** 2)
+
+
+def _centroid(parameters, X, Y):
+    """(cost, grads) of a model that is not a network: W1 (n, 1) is pulled to the mean column of X and b1 (k, 1)
+    to the mean column of Y, J = (1/2m) Σ_i (||W1 − x_i||² + ||b1 − y_i||²) (notebook 5's minibatch_epoch)."""
+    m = X.shape[1]
+    cost = (np.sum((parameters["W1"] - X) ** 2) + np.sum((parameters["b1"] - Y) ** 2)) / (2 * m)
+    grads = {"dW1": parameters["W1"] - np.mean(X, axis=1, keepdims=True),
+             "db1": parameters["b1"] - np.mean(Y, axis=1, keepdims=True)}
+    return float(cost), grads
+
+
 def _callable_registry():
     # Functions a case can pass as an argument (e.g. the f of numerical_gradient). None of them is a solution.
     return {
@@ -24,6 +42,8 @@ def _callable_registry():
         "row_sums": lambda X: np.sum(X * X, axis=0, keepdims=True),
         "matrix_square": lambda X: X @ X,
         "sin_times_x_squared": lambda X: np.sin(X) * X ** 2,
+        "sin_square_and_total": _sin_square_and_total,
+        "centroid": _centroid,
     }
 
 

@@ -21,7 +21,8 @@ from ..check import Checker
 from ..encoding import TEST_FUNCTIONS
 from ..metrics import one_hot
 from . import activations
-from .fixtures import COLLABORATORS, build_case, function_spec, vectorization_runs
+from .capstone import random_mini_batches
+from .fixtures import COLLABORATORS, build_case, function_spec, sin_square_gradients, vectorization_runs
 
 __all__ = ["build", "split", "random_arguments", "VECTORIZED", "Sizes"]
 
@@ -177,8 +178,47 @@ def _costs_arguments(name, sizes, m, rng):
     return {"A": rng.uniform(0.02, 0.98, (rows, m)), "Y": _binary(rng, (rows, m))}
 
 
+def _capstone_arguments(name, sizes, m, rng):
+    dims = sizes.deep[:-1] + [sizes.n_y]
+    parameters = _params(rng, dims)
+    if name == "parameters_to_vector":
+        return {"parameters": parameters}
+    if name == "vector_to_parameters":
+        size = sum(dims[l] * (dims[l - 1] + 1) for l in range(1, len(dims)))
+        return {"theta": normal(rng, (size, 1)), "layer_dims": dims}
+    if name == "gradient_check":
+        small = _params(rng, dims[:3])  # at most two layers: two costs per entry
+        wrong = () if sizes.trial % 2 else (f"W{len(dims[:3]) - 1}",)
+        return {"cost_of": TEST_FUNCTIONS["sin_square_and_total"], "parameters": small,
+                "grads": sin_square_gradients(small, wrong), "eps": 1e-5}
+    X, Y = normal(rng, (sizes.n_x, m)), _binary(rng, (sizes.n_y, m))
+    # two to four mini-batches whatever m: a loop over mini-batches is right, a loop over examples is not
+    batch_size = max(2, m // int(rng.integers(2, 5)))
+    if m % batch_size == 0:
+        m -= 1  # a smaller last mini-batch in every case
+        X, Y = X[:, :m], Y[:, :m]
+    if name == "random_mini_batches":
+        return {"X": X, "Y": Y, "batch_size": batch_size, "seed": sizes.seed}
+    if name == "minibatch_epoch":
+        start = {"W1": normal(rng, (sizes.n_x, 1)), "b1": normal(rng, (sizes.n_y, 1))}
+        return {"parameters": start, "mini_batches": random_mini_batches(X, Y, batch_size, sizes.seed),
+                "cost_and_grads": TEST_FUNCTIONS["centroid"], "learning_rate": float(rng.uniform(0.1, 0.9))}
+    if name == "l2_cost":
+        return {"parameters": parameters, "lambd": float(rng.uniform(0.1, 3.0)), "m": m}
+    if name == "l2_backward":
+        return {"grads": sin_square_gradients(parameters), "parameters": parameters,
+                "lambd": float(rng.uniform(0.1, 3.0)), "m": m}
+    if name == "choose_hyperparameters":
+        rows, columns = sizes.k, sizes.k + 1 + sizes.trial % 2  # never square
+        accuracy = {"train": rng.uniform(0.5, 1.0, (rows, columns)),
+                    "validation": rng.uniform(0.5, 1.0, (rows, columns))}
+        return {"accuracy": accuracy, "learning_rates": [float(v) for v in np.round(np.geomspace(0.01, 1, rows), 4)],
+                "hidden_sizes": [int(2 ** (j + 2)) for j in range(columns)]}
+    raise KeyError(name)
+
+
 _ARGUMENTS = {"two_layer": _two_layer_arguments, "deep": _deep_arguments, "activations": _activations_arguments,
-              "costs": _costs_arguments}
+              "costs": _costs_arguments, "capstone": _capstone_arguments}
 
 
 #: Functions of the examples, checked for vectorization (a loop over layers or iterations is allowed).
@@ -194,6 +234,7 @@ VECTORIZED = {
               "output_layer_dZ", "mean_squared_error_seed", "mean_squared_error_sigmoid_dZ",
               "binary_cross_entropy_from_logits", "categorical_cross_entropy_from_logits",
               "multilabel_cross_entropy_from_logits"},
+    "capstone": {"random_mini_batches"},
 }
 
 

@@ -36,10 +36,10 @@ from ..encoding import TEST_FUNCTIONS, encode
 from ..vectorization import VECTORIZATION_SIZES
 from ..metrics import one_hot
 from ..recorded import differences
-from . import activations, costs, deep, gradcheck, two_layer
+from . import activations, capstone, costs, deep, gradcheck, two_layer
 from .mistakes import mistakes_for
 
-SUITES = ("two_layer", "deep", "activations", "costs")
+SUITES = ("two_layer", "deep", "activations", "costs", "capstone")
 
 
 def _rng(seed):
@@ -247,6 +247,53 @@ def _costs_cases():
     }
 
 
+def sin_square_gradients(parameters, wrong=()):
+    """The exact gradient of TEST_FUNCTIONS["sin_square_and_total"], with the keys in ``wrong`` off by 10%."""
+    total = sum(np.sum(p) for p in parameters.values())
+    return {f"d{k}": (np.cos(p) * p ** 2 + 2 * np.sin(p) * p + total) * (1.1 if k in wrong else 1.0)
+            for k, p in parameters.items()}
+
+
+def _capstone_cases():
+    p1, p2 = _params([3, 2, 1], 90), _params([2, 3, 3, 2], 91)
+    X7, Y7 = _normal((2, 7), 92), _binary((1, 7), 92)
+    start = {"W1": _normal((2, 1), 93), "b1": _normal((1, 1), 94)}
+    batches = capstone.random_mini_batches(X7, Y7, 3, seed=5)
+    grid = {"train": np.array([[0.80, 0.92, 0.99], [0.85, 0.95, 1.00]]),
+            "validation": np.array([[0.78, 0.84, 0.80], [0.88, 0.86, 0.81]])}
+    cost_of = TEST_FUNCTIONS["sin_square_and_total"]
+    return {
+        "parameters_to_vector": (["theta"], [
+            _case("layer_dims [3, 2, 1]", None, parameters=p1),
+            _case("layer_dims [2, 3, 3, 2]", None, parameters=p2)]),
+        "vector_to_parameters": (["parameters"], [
+            _case("layer_dims [3, 2, 1], theta (11, 1)", None, theta=_normal((11, 1), 95), layer_dims=[3, 2, 1]),
+            _case("layer_dims [2, 3, 3, 2], theta (29, 1)", None, theta=_normal((29, 1), 96),
+                  layer_dims=[2, 3, 3, 2])]),
+        "gradient_check": (["errors", "overall"], [
+            _case("J = Σ sin(p) p² + ½ (Σ p)², layer_dims [3, 2, 1], exact grads, eps = 1e-5", None,
+                  cost_of=cost_of, parameters=p1, grads=sin_square_gradients(p1), eps=1e-5),
+            _case("J = Σ sin(p) p² + ½ (Σ p)², layer_dims [2, 3, 3, 2], dW2 10% too large, eps = 1e-5", None,
+                  cost_of=cost_of, parameters=p2, grads=sin_square_gradients(p2, wrong=("W2",)), eps=1e-5)]),
+        "random_mini_batches": (["mini_batches"], [
+            _case("X (2, 7), Y (1, 7), batch_size = 3, seed = 5", 7, X=X7, Y=Y7, batch_size=3, seed=5),
+            _case("X (3, 8), Y (2, 8), batch_size = 4, seed = 1", 8, X=_normal((3, 8), 97), Y=_binary((2, 8), 97),
+                  batch_size=4, seed=1)]),
+        "minibatch_epoch": (["parameters", "costs"], [
+            _case("three mini-batches of X (2, 7), learning_rate = 0.5", None, parameters=start,
+                  mini_batches=batches, cost_and_grads=TEST_FUNCTIONS["centroid"], learning_rate=0.5)]),
+        "l2_cost": (["J_L2"], [
+            _case("layer_dims [3, 2, 1], lambd = 0.7, m = 5", 5, parameters=p1, lambd=0.7, m=5),
+            _case("layer_dims [2, 3, 3, 2], lambd = 2.0, m = 9", 9, parameters=p2, lambd=2.0, m=9)]),
+        "l2_backward": (["grads"], [
+            _case("layer_dims [3, 2, 1], lambd = 0.7, m = 5", 5, grads=sin_square_gradients(p1), parameters=p1,
+                  lambd=0.7, m=5)]),
+        "choose_hyperparameters": (["learning_rate", "n_h"], [
+            _case("a 2 × 3 grid: learning rates 0.01, 0.1; hidden sizes 4, 16, 64", None, accuracy=grid,
+                  learning_rates=[0.01, 0.1], hidden_sizes=[4, 16, 64])]),
+    }
+
+
 #: Graded functions that call other graded functions of their notebook (by those names, via the notebook's
 #: globals). The checker replaces those collaborators by replays of the reference's recorded calls, and the
 #: grader by the reference functions, so each mistake costs the points of its own function only.
@@ -268,8 +315,8 @@ COLLABORATORS = {
 }
 
 CASES = {"two_layer": _two_layer_cases, "deep": _deep_cases, "activations": _activations_cases,
-         "costs": _costs_cases}
-REFERENCE = {"two_layer": two_layer, "deep": deep, "activations": activations, "costs": costs}
+         "costs": _costs_cases, "capstone": _capstone_cases}
+REFERENCE = {"two_layer": two_layer, "deep": deep, "activations": activations, "costs": costs, "capstone": capstone}
 
 
 def reference_function(suite, name):

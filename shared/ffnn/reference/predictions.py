@@ -56,6 +56,17 @@ PREDICTIONS = {
             "number", 3 * math.log(2), "each of the three sigmoid outputs starts near 1/2, and the multi-label loss "
             "adds the three binary losses of an example.", tolerance=0.02, step=0.005),
     },
+    "capstone": {
+        "cost_evaluations": Prediction(
+            "integer", 2 * (5 * (4 + 1) + 3 * (5 + 1)),
+            "how many entries does theta have (eq. 33), and how many costs does the centred difference of one "
+            "entry need?"),
+        "wrong_layers": Prediction(
+            "choice", "b", "the backward pass runs from the output down: which gradients are computed before the "
+            "faulty step, and which ones are computed from its result?"),
+        "number_of_batches": Prediction(
+            "integer", 16, "how many full mini-batches of 64 fit in 1000 examples, and what happens to the rest?"),
+    },
 }
 
 
