@@ -103,8 +103,8 @@ def _nbgrader(arguments, env, cwd=ROOT):
 def autograded(tmp_path_factory):
     """Every assignment graded by plain `nbgrader autograde` in the repository's root (so with the course's
     configuration: sandboxed execution, hidden tests judged outside the kernel), two assignments at a time, each
-    with a gradebook of its own: for notebooks 2-4 the full solution, the blank student version and one catalogued
-    mistake with any carry-over cell left unanswered (notebook 1's are in make autograde's corpus,
+    with a gradebook of its own: for notebooks 2-5 the blank student version and the solution with one catalogued
+    mistake (so every other cell shows the solution's full marks) with any carry-over cell left unanswered (notebook 1's are in make autograde's corpus,
     tests/test_grading_workflow.py), for notebook 1 the hostile submissions. Returns
     ({(assignment, student): {cell: (score, max)}}, roots, {student: corpus expectation})."""
     import corpus
@@ -129,8 +129,6 @@ def autograded(tmp_path_factory):
             else:
                 def source():
                     return nbformat.read(course.source_notebook(assignment), as_version=4)
-                # the source in full is graded by every run's canary (test_canary.py); here, the graded part
-                _submit(source(), submitted / "full" / assignment / f"{assignment}.ipynb")
                 _submit(nbformat.read(course.release_notebook(assignment), as_version=4),
                         submitted / "blank" / assignment / f"{assignment}.ipynb")
                 answer, code, _, _ = MISTAKES[assignment]
@@ -162,10 +160,14 @@ def autograded(tmp_path_factory):
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS[1:])
-def test_autograde_full_solution_scores_full_marks(assignment, autograded):
+def test_autograde_solution_scores_full_marks_on_every_cell_but_the_mistakes(assignment, autograded):
+    """The graded part of the solution (no demonstrations; the source in full is graded by every run's canary,
+    test_canary.py), with one catalogued mistake: every other test cell has full marks."""
     scores = autograded[0]
-    cells = scores[assignment, "full"]
-    assert cells and all(score == maximum for score, maximum in cells.values()), cells
+    _, _, test_cell, _ = MISTAKES[assignment]
+    cells = scores[assignment, "mistake"]
+    others = {name: grade for name, grade in cells.items() if name != test_cell}
+    assert len(others) >= 5 and all(score == maximum > 0 for score, maximum in others.values()), cells
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS[1:])
