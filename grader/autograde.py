@@ -5,8 +5,9 @@
 The run:
 
 1. refuses to start under a Python whose ``ffnn`` is not this clone's, or on a machine that cannot sandbox;
-2. grades the canary first (canary.py): each assignment's source notebook, exactly as a student's, into a scratch
-   gradebook; anything less than full marks stops the run before any student is graded, gradebook untouched;
+2. grades the canary first (canary.py): each assignment's solution (its graded part), exactly as a student's, into
+   a scratch gradebook; anything less than full marks stops the run before any student is graded, gradebook
+   untouched;
 3. grades every submission (grader/submitted/<student>/<assignment>/) in long-lived worker processes, one per
    core (worker_pool.py). A worker grades one submission at a time (grade_submission.py): it stages a copy
    (staging.py; the submission is never modified), runs nbgrader's autograde on it with the course's steps
@@ -198,9 +199,10 @@ def run(options) -> int:
 
         cap = options.notebook_timeout * 1.5 + 120
         pool = Pool(jobs_n, scratch, evidence, cap, make_spec)
-        print(f"autograde: canary first (each assignment's solution, graded like a student's), {jobs_n} in parallel, "
-              f"sandbox {'OFF' if options.no_sandbox else 'on'}")
-        canaries = [Job(a, f"canary-{a}", str(course.SOURCE / a), "", canary=True) for a in assignments]
+        print(f"autograde: canary first (each assignment's solution, its graded part, graded like a student's), "
+              f"{jobs_n} in parallel, sandbox {'OFF' if options.no_sandbox else 'on'}")
+        sources = canary.write_sources(assignments, course.SOURCE, scratch / "canary-sources")
+        canaries = [Job(a, f"canary-{a}", str(sources / a), "", canary=True) for a in assignments]
         pool.run(canaries, lambda job, entry: report["canary"].append(entry))
         broken = canary_problems(report["canary"], scratch / "canary-autograded")
         if broken:

@@ -6,9 +6,9 @@ Used by tests/test_grading_workflow.py (the throughput benchmark grades referenc
 
 from __future__ import annotations
 
-import ast
 import copy
 import json
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,6 +17,9 @@ import nbformat
 import notebook_answers
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "grader"))
+
+import canary  # noqa: E402
 ASSIGNMENT = "01_two_layer_network"
 SOURCE = ROOT / "solutions" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
 RELEASE = ROOT / "notebooks" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
@@ -103,26 +106,8 @@ def _write(nb, folder: Path, name=f"{ASSIGNMENT}.ipynb"):
     nbformat.write(nb, folder / name)
 
 
-def without_demonstrations(nb):
-    """The notebook without its provided demonstrations: after the first graded test cell, every provided code cell
-    that runs something (training runs, sweeps, experiments and their plots: most of a notebook's run time) is
-    left out, while provided definitions (imports, functions) stay. No graded cell depends on a demonstration (each
-    test checks its function through the checker), and a submission may delete such cells: nbgrader only restores
-    graded ones. The source in full is graded by every run's canary."""
-    first_test = min(i for i, c in enumerate(nb.cells) if c.metadata.get("nbgrader", {}).get("grade"))
-
-    def kept(cell):
-        meta = cell.metadata.get("nbgrader", {})
-        if cell.cell_type != "code" or meta.get("solution") or meta.get("grade"):
-            return True
-        try:
-            body = ast.parse("\n".join(line for line in cell.source.splitlines() if not line.lstrip().startswith("%")))
-        except SyntaxError:
-            return False
-        return all(isinstance(node, (ast.FunctionDef, ast.ClassDef, ast.Import, ast.ImportFrom)) for node in body.body)
-
-    nb.cells = nb.cells[:first_test] + [c for c in nb.cells[first_test:] if kept(c)]
-    return nb
+#: The submissions without the provided demonstrations: what the canary grades of the solution (grader/canary.py).
+without_demonstrations = canary.graded_part
 
 
 def build(folder: Path, gradebook_path: str = str(ROOT / "grader" / "gradebook.db"), only=None,

@@ -18,6 +18,7 @@ from nbformat.v4 import new_code_cell, new_notebook, new_output
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "grader"))
+import canary  # noqa: E402
 import course  # noqa: E402
 import record_grades  # noqa: E402
 import sandbox  # noqa: E402
@@ -101,6 +102,30 @@ def test_the_canary_stops_the_run_in_a_broken_sandbox(graded_course):
     assert "make env" in message, message
     assert digest(db) == before, "the gradebook changed"
     assert not (folder / "autograded" / "ada").exists()
+
+
+def test_the_canary_grades_every_graded_cell_of_each_solution_but_no_closing_demonstration(tmp_path):
+    """What the canary grades: each solution with all its answer and test cells, in order, and everything before the
+    first test; left out are only provided code cells after it that run something (a demonstration). The sources
+    themselves are read, never written."""
+    before = {a: digest(course.source_notebook(a)) for a in course.ASSIGNMENTS}
+    written = canary.write_sources(course.ASSIGNMENTS, course.SOURCE, tmp_path / "canary-sources")
+
+    def graded(nb):
+        return [c.metadata["nbgrader"]["grade_id"] for c in nb.cells
+                if c.metadata.get("nbgrader", {}).get("grade") or c.metadata.get("nbgrader", {}).get("solution")]
+
+    for assignment in course.ASSIGNMENTS:
+        source = nbformat.read(course.source_notebook(assignment), as_version=4)
+        part = nbformat.read(written / assignment / f"{assignment}.ipynb", as_version=4)
+        assert graded(part) == graded(source) and len(graded(source)) >= 10, assignment
+        kept = {c.metadata["nbgrader"]["grade_id"] for c in part.cells}
+        first_test = min(i for i, c in enumerate(source.cells) if c.metadata["nbgrader"].get("grade"))
+        left_out = [(i, c) for i, c in enumerate(source.cells) if c.metadata["nbgrader"]["grade_id"] not in kept]
+        assert left_out, f"{assignment}: no demonstration left out"
+        assert all(i > first_test and c.cell_type == "code" and not c.metadata["nbgrader"].get("solution")
+                   for i, c in left_out), [c.metadata["nbgrader"]["grade_id"] for _, c in left_out]
+    assert before == {a: digest(course.source_notebook(a)) for a in course.ASSIGNMENTS}
 
 
 # NOT GRADED ----------------------------------------------------------------------------------------------------

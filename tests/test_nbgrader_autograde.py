@@ -69,8 +69,8 @@ predicted_parameter_count = 64 * 32 + 32 * 16 + 16 * 8 + 8   # forgets the biase
 
 
 def _submit(nb, destination, answer=None, carried_as_released=False):
-    """Write a submission: ``nb`` without its provided demonstrations (nothing graded depends on them; the full
-    solution is graded in full), with ``answer`` = (grade_id, code) put in when given, and with its carry-over
+    """Write a submission: ``nb`` without its provided demonstrations (nothing graded depends on them; nbval runs
+    them), with ``answer`` = (grade_id, code) put in when given, and with its carry-over
     cells (an earlier notebook's answer, pasted by the student; graded there) left as released when asked."""
     import corpus
     nb = corpus.without_demonstrations(nb)
@@ -161,8 +161,8 @@ def autograded(tmp_path_factory):
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS[1:])
 def test_autograde_solution_scores_full_marks_on_every_cell_but_the_mistakes(assignment, autograded):
-    """The graded part of the solution (no demonstrations; the source in full is graded by every run's canary,
-    test_canary.py), with one catalogued mistake: every other test cell has full marks."""
+    """The graded part of the solution (no demonstrations, as the canary grades it: grader/canary.py), with one
+    catalogued mistake: every other test cell has full marks."""
     scores = autograded[0]
     _, _, test_cell, _ = MISTAKES[assignment]
     cells = scores[assignment, "mistake"]

@@ -27,7 +27,7 @@ def formgrader(tmp_path_factory):
     import corpus
     folder = tmp_path_factory.mktemp("instructor")
     submitted = folder / "submitted"
-    # without the closing demonstrations (nothing graded depends on them; the canary grades the full solution)
+    # without the closing demonstrations (nothing graded depends on them; neither does the canary grade them)
     for student, source in (("ada", corpus.SOURCE), ("bob", corpus.RELEASE)):
         (submitted / student / corpus.ASSIGNMENT).mkdir(parents=True)
         nbformat.write(corpus.without_demonstrations(nbformat.read(source, as_version=4)),
