@@ -20,6 +20,7 @@ import numpy as np
 
 from ..gradient_check import relative_error
 from ..validation import InputError, ShapeError, check_array, check_int
+from .gradcheck import parameter_gradients
 from .input_checks import checked_layer_dims, update_arguments
 
 __all__ = ["parameters_to_vector", "vector_to_parameters", "gradient_check", "random_mini_batches",
@@ -90,18 +91,7 @@ def gradient_check(cost_of, parameters, grads, eps=1e-7):
     if not (isinstance(eps, (int, float, np.floating)) and eps > 0):
         raise InputError(f"gradient_check: 'eps' must be a positive number, got {eps!r}.")
     probe = {k: np.array(parameters[k], dtype=np.float64) for k in keys}
-    numerical = {}
-    for key in keys:
-        estimate = np.zeros_like(probe[key])
-        for index in np.ndindex(probe[key].shape):
-            original = probe[key][index]
-            probe[key][index] = original + eps
-            plus = cost_of(probe)
-            probe[key][index] = original - eps
-            minus = cost_of(probe)
-            probe[key][index] = original
-            estimate[index] = (plus - minus) / (2 * eps)
-        numerical[f"d{key}"] = estimate
+    numerical = parameter_gradients(cost_of, probe, eps)  # eq. (25), one entry at a time
     errors = {f"d{k}": relative_error(grads[f"d{k}"], numerical[f"d{k}"]) for k in keys}
     analytic_all = np.concatenate([np.ravel(grads[f"d{k}"]) for k in keys])
     numerical_all = np.concatenate([np.ravel(numerical[f"d{k}"]) for k in keys])
