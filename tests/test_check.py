@@ -187,6 +187,7 @@ def choose_by_loops(accuracy, learning_rates, hidden_sizes):
     return best[1], best[2]
 
 
+# A table, one correct route per row: its rows share one shape on purpose (a duplicate-code finder pairs them).
 ALTERNATIVES = [("two_layer", "backward_propagation", backward_with_tanh_of_Z),
                 ("two_layer", "backward_propagation", backward_with_seed_convention),
                 ("two_layer", "compute_cost", compute_cost_with_dot),

@@ -75,6 +75,12 @@ def _case(label, m_examples, **args):
     return {"label": label, "m": m_examples, "args": args}
 
 
+def _cost_cases(prediction, seeds):
+    """compute_cost's cases in notebooks 1 (``A2``) and 2 (``AL``): m = 5 and m = 8, one seed each."""
+    return (["cost"], [_case(f"m = {m}", m, **{prediction: _probabilities((1, m), seed), "Y": _binary((1, m), seed)})
+                       for m, seed in zip((5, 8), seeds)])
+
+
 # The cases of each function --------------------------------------------------------------------------------------
 
 def _two_layer_cases():
@@ -94,9 +100,7 @@ def _two_layer_cases():
         "forward_propagation": (["A2", "caches"], [
             _case("n_x = 2, n_h = 4, m = 5", 5, X=X1, parameters=p1),
             _case("n_x = 3, n_h = 3, m = 4 (square W1)", 4, X=X2, parameters=p2)]),
-        "compute_cost": (["cost"], [
-            _case("m = 5", 5, A2=_probabilities((1, 5), 8), Y=_binary((1, 5), 8)),
-            _case("m = 8", 8, A2=_probabilities((1, 8), 9), Y=_binary((1, 8), 9))]),
+        "compute_cost": _cost_cases("A2", seeds=(8, 9)),
         "backward_propagation": (["grads"], [
             _case("n_x = 2, n_h = 4, n_y = 1, m = 5", 5, parameters=p1, caches=caches1, X=X1, Y=_binary((1, 5), 11)),
             _case("n_x = 3, n_h = 3, n_y = 3, m = 4 (square W2)", 4, parameters=p3, caches=caches3, X=X2,
@@ -154,9 +158,7 @@ def _deep_cases():
         "L_model_forward": (["AL", "caches"], [
             _case("layer_dims = [4, 5, 3, 1], m = 6", 6, X=X1, parameters=p1),
             _case("layer_dims = [3, 3, 1], m = 5", 5, X=X2, parameters=p2)]),
-        "compute_cost": (["cost"], [
-            _case("m = 5", 5, AL=_probabilities((1, 5), 31), Y=_binary((1, 5), 31)),
-            _case("m = 8", 8, AL=_probabilities((1, 8), 32), Y=_binary((1, 8), 32))]),
+        "compute_cost": _cost_cases("AL", seeds=(31, 32)),
         "linear_backward": (["dA_prev", "dW", "db"], [
             _case("dZ (2, 5), W (2, 3)", 5, dZ=_normal((2, 5), 33), cache=(A_prev, W, b)),
             _case("dZ (3, 5), W (3, 3) (square)", 5, dZ=_normal((3, 5), 34), cache=(A_sq, W_sq, b_sq))]),

@@ -1,15 +1,13 @@
 """Notebook 3's catalogue of mistakes, ``ACTIVATIONS_MISTAKES``: activations, their backward steps, the softmax
-Jacobian, numerical gradients and the graph walks. Each table row names a mistake, says what a student reads, and
-makes it.
+Jacobian, numerical gradients and the graph walks. The table is ``activations.toml``: each row names a mistake,
+says what a student reads, and which function of this module makes it, with which options.
 """
 
 from __future__ import annotations
 
-from functools import partial
-
 import numpy as np
 
-from .common import mistake, textbook_sigmoid
+from .common import read_table, textbook_sigmoid
 
 
 def _softmax(Z, *, axis=0, stable=True, normalize=True):
@@ -73,80 +71,29 @@ def _tanh_walk(Z, *, mistake):
     return {"u0": b0, "u1": b1, "u2": b2, "u3": b3, "u4": b4, "u5": b5, "u6": b6, "u7": b7}
 
 
-ACTIVATIONS_MISTAKES = {
-    "sigmoid_graph_backward": [
-        mistake("reciprocal_sign", "the local derivative of u4 = 1/u3 is -1/u3² (it falls as u3 grows): check the "
-                "sign of ∂a/∂u3.", partial(_sigmoid_walk, mistake="reciprocal_sign")),
-        mistake("exp_of_u0", "u2 = exp(u1), so ∂u2/∂u1 = exp(u1) = exp(-z), not exp(z).",
-                partial(_sigmoid_walk, mistake="exp_of_u0")),
-        mistake("not_chained", "each derivative is the NEXT node's derivative times the local one: "
-                "∂a/∂u1 = (∂a/∂u2)(∂u2/∂u1), not the local derivative alone.",
-                partial(_sigmoid_walk, mistake="not_chained")),
-        mistake("last_sign", "u1 = -u0, so the last step multiplies by ∂u1/∂u0 = -1.",
-                partial(_sigmoid_walk, mistake="last_sign")),
-    ],
-    "tanh_graph_backward": [
-        mistake("reciprocal_sign", "the local derivative of u6 = 1/u5 is -1/u5²: check the sign of ∂a/∂u5.",
-                partial(_tanh_walk, mistake="reciprocal_sign")),
-        mistake("one_path_u3", "u3 feeds both u4 = u2 - u3 and u5 = u2 + u3: ∂a/∂u3 adds the contributions of both "
-                "paths.", partial(_tanh_walk, mistake="one_path_u3")),
-        mistake("difference_sign", "u4 = u2 - u3, so ∂u4/∂u3 = -1: the path through u4 enters ∂a/∂u3 with a minus "
-                "sign.", partial(_tanh_walk, mistake="difference_sign")),
-        mistake("one_path_u2", "u2 feeds both u4 and u5: ∂a/∂u2 adds the contributions of both paths.",
-                partial(_tanh_walk, mistake="one_path_u2")),
-        mistake("one_path_u0", "z = u0 feeds both u1 = -u0 and u2 = exp(u0): ∂a/∂u0 adds both paths.",
-                partial(_tanh_walk, mistake="one_path_u0")),
-    ],
-    "tanh": [
-        mistake("sigmoid", "tanh is (exp(Z) - exp(-Z)) / (exp(Z) + exp(-Z)) (eq. 11), not the sigmoid.",
-                lambda Z: textbook_sigmoid(Z)),
-    ],
-    "tanh_backward": [
-        mistake("unsquared", "tanh'(Z) = 1 - A², with A squared (eq. 12), not 1 - A.", lambda dA, A: dA * (1 - A)),
-        mistake("tanh_again", "the argument is already A = tanh(Z): 1 - A**2, without applying tanh to A again "
-                "(eq. 12).", lambda dA, A: dA * (1 - np.tanh(A) ** 2)),
-        mistake("no_dA", "dZ = dA ⊙ (1 - A²): the upstream gradient dA is missing (eq. 12).",
-                lambda dA, A: 1 - A ** 2),
-        mistake("sign", "tanh'(Z) = 1 - A², not A² - 1 (eq. 12).", lambda dA, A: dA * (A ** 2 - 1)),
-    ],
-    "softmax": [
-        mistake("axis1", "softmax normalizes each COLUMN (one example): sum over axis=0, not axis=1 (eq. 13).",
-                partial(_softmax, axis=1)),
-        mistake("unstable", "exp overflows for large Z: subtract each column's maximum first, "
-                "Z - Z.max(axis=0, keepdims=True); the result is unchanged (eq. 13).", partial(_softmax, stable=False)),
-        mistake("unnormalized", "divide exp(Z) by its column sums so that every column sums to 1 (eq. 13).",
-                partial(_softmax, normalize=False)),
-    ],
-    "softmax_jacobian": [
-        mistake("no_diag", "the Jacobian is diag(a) - a a^T: the diagonal term diag(a) is missing (eq. 15).",
-                partial(_softmax_jacobian, variant="no_diag")),
-        mistake("sign", "the Jacobian is diag(a) - a a^T, not a a^T - diag(a) (eq. 15).",
-                partial(_softmax_jacobian, variant="sign")),
-        mistake("diagonal_only", "softmax is not element-wise: ∂a_p/∂z_j = -a_p a_j for p ≠ j, so the Jacobian "
-                "has off-diagonal entries (eq. 15).", partial(_softmax_jacobian, variant="diagonal_only")),
-        mistake("outer_only", "the Jacobian is diag(a) - a a^T (eq. 15).",
-                partial(_softmax_jacobian, variant="outer_only")),
-        mistake("column_not_flattened", "np.diag of a 2-D column (n, 1) extracts its diagonal (one number) instead "
-                "of building an n x n matrix: flatten a first, e.g. a = a.reshape(-1) (eq. 15).",
-                lambda a: np.diag(np.asarray(a)) - np.asarray(a).reshape(-1, 1) @ np.asarray(a).reshape(1, -1)),
-    ],
-    "softmax_backward": [
-        mistake("axis1", "the sum runs over the units of each example, the column: axis=0 (eq. 14).",
-                partial(_softmax_backward, variant="axis1")),
-        mistake("diagonal_only", "treated softmax as element-wise like sigmoid: each z_j also changes the other "
-                "outputs, hence the term Σ_axis0 dA ⊙ A (eq. 14).",
-                partial(_softmax_backward, variant="diagonal_only")),
-        mistake("no_sum", "dZ = A ⊙ (dA - Σ_axis0 dA ⊙ A): the subtracted column sum is missing (eq. 14).",
-                partial(_softmax_backward, variant="no_sum")),
-        mistake("sum_without_A", "the subtracted term is Σ_axis0 (dA ⊙ A), weighted by A (eq. 14).",
-                partial(_softmax_backward, variant="sum_without_A")),
-    ],
-    "numerical_gradient": [
-        mistake("one_sided", "use centred differences, (f(X + eps) - f(X - eps)) / (2 eps): the one-sided "
-                "difference has an error of order eps (eq. 25).", partial(_numerical_gradient, scheme="forward")),
-        mistake("no_dOut", "contract with the upstream gradient: differentiate sum(f(X) * dOut), not sum(f(X)) "
-                "(eq. 25).", partial(_numerical_gradient, contract=False)),
-        mistake("half_step", "a centred difference spans 2 eps: divide by 2 * eps (eq. 25).",
-                partial(_numerical_gradient, denominator="eps")),
-    ],
-}
+def _tanh_sigmoid(Z):
+    return textbook_sigmoid(Z)
+
+
+def _tanh_backward_unsquared(dA, A):
+    return dA * (1 - A)
+
+
+def _tanh_backward_tanh_again(dA, A):
+    return dA * (1 - np.tanh(A) ** 2)
+
+
+def _tanh_backward_no_dA(dA, A):
+    return 1 - A ** 2
+
+
+def _tanh_backward_sign(dA, A):
+    return dA * (A ** 2 - 1)
+
+
+def _softmax_jacobian_column_not_flattened(a):
+    a = np.asarray(a)
+    return np.diag(a) - a.reshape(-1, 1) @ a.reshape(1, -1)
+
+
+ACTIVATIONS_MISTAKES = read_table("activations.toml", globals())

@@ -1,21 +1,20 @@
 """Notebook 5's catalogue of mistakes, ``CAPSTONE_MISTAKES``: the parameter vector, the whole-network gradient
 check, mini-batches, one epoch, L2 regularization and the choice of hyperparameters. Each table row names a
-mistake, says what a student reads, and makes it.
+mistake, says what a student reads, and which function of this module makes it, with which options (the table is
+``capstone.toml``).
 """
 
 from __future__ import annotations
-
-from functools import partial
 
 import numpy as np
 
 from ...gradient_check import relative_error
 from ..capstone import layer_keys
-from .common import mistake
+from .common import read_table
 
 
-def _to_vector(parameters, *, order="C", keys=None, column=True):
-    keys = keys(parameters) if keys else layer_keys(parameters)
+def _to_vector(parameters, *, order="C", keys="layer by layer", column=True):
+    keys = _weights_first(parameters) if keys == "weights first" else layer_keys(parameters)
     pieces = [np.asarray(parameters[k]).reshape(-1, order=order) for k in keys]
     theta = np.concatenate(pieces)
     return theta.reshape(-1, 1) if column else theta
@@ -41,7 +40,7 @@ def _to_parameters(theta, layer_dims, *, order="C", weights_first=False):
     return {key: parameters[key] for key in shapes}
 
 
-def _gradient_check(cost_of, parameters, grads, eps=1e-7, *, dtype=np.float64, one_sided=False, divisor=2.0,
+def _gradient_check(cost_of, parameters, grads, eps=1e-7, *, dtype="float64", one_sided=False, divisor=2.0,
                     restore=True, overall="vector"):
     keys = layer_keys(parameters)
     probe = {k: np.array(parameters[k], dtype=dtype) for k in keys}
@@ -107,86 +106,11 @@ def _l2_backward(grads, parameters, lambd, m, *, scale="1/m", biases=False, keep
     return regularized
 
 
-def _choose(accuracy, learning_rates, hidden_sizes, *, grid="validation", best=np.argmax, divisor="columns"):
+def _choose(accuracy, learning_rates, hidden_sizes, *, grid="validation", best="argmax", divisor="columns"):
     values = np.asarray(accuracy[grid])
-    k = int(best(values))
+    k = int(getattr(np, best)(values))
     width = values.shape[1] if divisor == "columns" else values.shape[0]
     return learning_rates[k // width], hidden_sizes[k % width]
 
 
-CAPSTONE_MISTAKES = {
-    "parameters_to_vector": [
-        mistake("column_major", "each matrix is read row by row, NumPy's own order (reshape(-1, 1)); column by "
-                "column (order='F') puts W's entries elsewhere in theta.", partial(_to_vector, order="F")),
-        mistake("weights_then_biases", "theta runs layer by layer, W1, b1, W2, b2, ...; all the weights first and "
-                "then all the biases (the keys sorted) is another order.", partial(_to_vector, keys=_weights_first)),
-        mistake("one_dimensional", "theta is one column, shape (P, 1): joined 1-D pieces give shape (P,); make "
-                "each piece a column first.", partial(_to_vector, column=False)),
-    ],
-    "vector_to_parameters": [
-        mistake("column_major", "theta holds each matrix row by row (NumPy's order): reshape(shape), not "
-                "order='F', reads it back.", partial(_to_parameters, order="F")),
-        mistake("weights_then_biases", "theta runs layer by layer, W1, b1, W2, b2, ...: b1 comes right after "
-                "W1's entries, not after all the weights.", partial(_to_parameters, weights_first=True)),
-    ],
-    "gradient_check": [
-        mistake("float32", "the parameters were checked in float32: with its 7 significant digits, θ ± ε is "
-                "rounded and the difference of two costs is mostly rounding. Check in float64.",
-                partial(_gradient_check, dtype=np.float32)),
-        mistake("one_sided", "(J(θ + ε) − J(θ)) / ε is one-sided, with an error of order ε; the centred "
-                "difference (J(θ + ε) − J(θ − ε)) / 2ε of eq. (25) errs by order ε².",
-                partial(_gradient_check, one_sided=True)),
-        mistake("no_two", "the centred difference divides by 2ε, the distance between θ + ε and θ − ε.",
-                partial(_gradient_check, divisor=1.0)),
-        mistake("not_restored", "after θ_i ± ε, put θ_i back before moving the next entry: every later "
-                "difference was taken at a moved point.", partial(_gradient_check, restore=False)),
-        mistake("mean_of_errors", "overall is eq. (26) on all the gradients as one vector, not the mean of the "
-                "per-parameter errors (a tiny dW1 next to a large dW2 would hide a wrong dW2).",
-                partial(_gradient_check, overall="mean")),
-    ],
-    "random_mini_batches": [
-        mistake("shuffled_apart", "X and Y were shuffled with two different permutations, so the examples lost "
-                "their labels: index both with the same permutation.", partial(_mini_batches, shuffle="apart")),
-        mistake("last_dropped", "the last, smaller mini-batch (m mod batch_size examples) is missing: every "
-                "example is in exactly one mini-batch.", partial(_mini_batches, keep_last=False)),
-        mistake("not_shuffled", "the mini-batches follow the stored order of the examples: shuffle the columns "
-                "first.", partial(_mini_batches, shuffle="none")),
-        mistake("legacy_generator", "the shuffle is np.random.default_rng(seed).permutation(m), as the docstring "
-                "says; np.random.seed with np.random.permutation draws another order.",
-                partial(_mini_batches, shuffle="legacy")),
-    ],
-    "minibatch_epoch": [
-        mistake("stale_parameters", "every mini-batch's gradient was taken at the epoch's starting parameters: "
-                "each one must see the parameters the previous update left.", partial(_epoch, stale=True)),
-        mistake("cost_after_update", "each mini-batch's cost is recorded before its update, at the parameters "
-                "its gradient was computed at.", partial(_epoch, cost_after=True)),
-        mistake("sign", "gradient descent subtracts learning_rate × gradient, eq. (27).", partial(_epoch, sign=1.0)),
-    ],
-    "l2_cost": [
-        mistake("no_1_over_m", "the penalty is (λ / 2m) Σ ||W[l]||²: it carries the 1/m of the cost it is added "
-                "to.", partial(_l2_cost, scale="1/2")),
-        mistake("biases", "only the weights are penalized; the biases b[l] stay out of the sum.",
-                partial(_l2_cost, biases=True)),
-        mistake("no_half", "the penalty is (λ / 2m) Σ ||W[l]||²: the ½ is there so that its gradient is "
-                "(λ / m) W[l].", partial(_l2_cost, scale="1/m")),
-        mistake("not_squared", "||W||²_F is the sum of the squares of W's entries: the norm itself is not "
-                "squared here.", partial(_l2_cost, squared=False)),
-    ],
-    "l2_backward": [
-        mistake("no_1_over_m", "the gradient of (λ / 2m) ||W[l]||² is (λ / m) W[l]: the 1/m is missing.",
-                partial(_l2_backward, scale="1")),
-        mistake("biases", "the biases are not penalized, so db[l] is unchanged.", partial(_l2_backward, biases=True)),
-        mistake("half", "the ½ of the penalty cancels against the 2 of the square: the term is (λ / m) W[l], not "
-                "(λ / 2m) W[l].", partial(_l2_backward, scale="1/2m")),
-        mistake("penalty_only", "the penalty's gradient is added to dW[l] of the data cost, which stays.",
-                partial(_l2_backward, keep_data=False)),
-    ],
-    "choose_hyperparameters": [
-        mistake("train_accuracy", "the setting is chosen on validation accuracy: the training accuracy rewards "
-                "whatever fits the training set best, overfitting included.",
-                partial(_choose, grid="train")),
-        mistake("lowest", "the best setting has the highest validation accuracy.", partial(_choose, best=np.argmin)),
-        mistake("flat_index", "the flat index of the maximum gives the row with // the number of columns (hidden "
-                "sizes) and the column with %; np.unravel_index does both.", partial(_choose, divisor="rows")),
-    ],
-}
+CAPSTONE_MISTAKES = read_table("capstone.toml", globals())

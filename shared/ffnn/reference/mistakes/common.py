@@ -1,17 +1,22 @@
-"""What every notebook's catalogue of mistakes is built from: the ``Mistake`` entry, and the few pieces that
-several catalogues' mistakes share (the textbook sigmoid, the training loop and the prediction of notebooks 1 and 2
-with a mistake switched on)."""
+"""What every notebook's catalogue of mistakes is built from: the ``Mistake`` entry, ``read_table`` (a notebook's
+table of mistakes, a TOML file beside its module), and the few pieces that several catalogues' mistakes share (the
+textbook sigmoid, the training loop and the prediction of notebooks 1 and 2 with a mistake switched on)."""
 
 from __future__ import annotations
 
+import tomllib
 from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
 from typing import Callable
 
 import numpy as np
 
 from ..descent import gradient_descent
 
-__all__ = ["Mistake", "mistake", "textbook_sigmoid", "training_loop", "predicted_labels"]
+__all__ = ["Mistake", "read_table", "textbook_sigmoid", "training_loop", "predicted_labels"]
+
+ROW_KEYS = {"name", "message", "make", "with", "also"}
 
 
 @dataclass(frozen=True)
@@ -23,8 +28,29 @@ class Mistake:
     variants: tuple[Callable, ...]
 
 
-def mistake(name, message, *variants):
-    return Mistake(name, message, tuple(variants))
+def read_table(file_name: str, makers: dict) -> dict[str, list[Mistake]]:
+    """A notebook's mistakes by graded function, from the TOML table ``file_name`` beside this module.
+
+    Each row (``[[function]]``) gives the mistake's ``name``, the ``message`` a student reads, and how it is made:
+    ``make`` names a function of ``makers`` (the catalogue module's globals), ``with`` its keyword options, and
+    ``also`` a list of further option sets, the same mistake written other ways (one variant each). Rows keep the
+    file's order."""
+    path = Path(__file__).with_name(file_name)
+    with path.open("rb") as file:
+        table = tomllib.load(file)
+    return {function: [_row(path, function, row, makers) for row in rows] for function, rows in table.items()}
+
+
+def _row(path, function, row, makers):
+    where = f"{path.name}, [[{function}]] {row.get('name', '(no name)')!r}"
+    if not ROW_KEYS >= set(row) >= {"name", "message", "make"}:
+        raise ValueError(f"{where}: a row has the keys name, message, make and optionally with and also; this one "
+                         f"has {sorted(row)}")
+    if row["make"] not in makers:
+        raise ValueError(f"{where}: make = {row['make']!r} is not a function of the catalogue's module")
+    make = makers[row["make"]]
+    options = [row.get("with", {}), *row.get("also", [])]
+    return Mistake(row["name"], row["message"], tuple(partial(make, **o) if o else make for o in options))
 
 
 def textbook_sigmoid(Z):
