@@ -1,12 +1,13 @@
 """Feedback step: the course's few style rules for the feedback page, after nbconvert's own CSS.
 
-Long lines of a failure message (and of code) wrap instead of running off the right edge or into a box the
-keyboard cannot scroll; display formulas (MathML) are centred; the note of ExplainHiddenFailures stands out from
-the outputs around it. And what axe-core found on the
-page as nbgrader and nbconvert style it (tests/browser/test_formgrader.py checks): links told apart from text by
-more than colour, and text colours with a contrast of at least 4.5:1 on their backgrounds (the score rows' links, the
-"(Top)" links on the blue cell headings, and every Pygments colour too light on the code background, darkened
-until it reaches 4.5:1, computed from the CSS nbconvert inlines).
+Long lines of a failure message (and of code) wrap instead of running off the right edge or into a box the keyboard
+cannot scroll; display formulas (MathML) are centred, and one wider than a narrow window scrolls sideways in its own
+box (MathAsMathML lets the keyboard reach it), not the whole page; the note of ExplainHiddenFailures stands out from
+the outputs around it. And what axe-core found on the page as nbgrader and nbconvert style it
+(tests/browser/test_formgrader.py checks): links told apart from text by more than colour, and text colours with a
+contrast of at least 4.5:1 on their backgrounds (the score rows' links, the "(Top)" links on the blue cell headings,
+and every Pygments colour too light on the code background, darkened until it reaches 4.5:1, computed from the CSS
+nbconvert inlines).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ MINIMUM_CONTRAST = 4.5
 
 CSS = """
 div.output_area pre, div.output_subarea pre, div.input_area pre { white-space: pre-wrap; overflow-wrap: anywhere; }
-math[display="block"] { display: block; margin: 0.6em 0; text-align: center; }
+math[display="block"] { display: block; margin: 0.6em 0; text-align: center; max-width: 100%; overflow-x: auto; }
 p.ffnn-hidden-note { border-left: 4px solid #b35806; padding: 0.3em 0.7em; margin: 0.4em 0; background: #fdf3e7; }
 a { text-decoration: underline; }
 #toc a, .rendered_html a { color: #1d4f7c; }

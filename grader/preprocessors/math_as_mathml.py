@@ -28,9 +28,11 @@ def to_mathml(latex: str, display: str) -> str:
     for theirs, ours in SAME_LAYOUT.items():
         latex = latex.replace(theirs, ours)
     try:
-        return convert(latex.strip(), display=display)
+        mathml = convert(latex.strip(), display=display)
     except Exception:  # noqa: BLE001 - an unsupported command: show the source rather than lose the formula
         return f'<code class="latex">{html.escape(latex.strip())}</code>'
+    # a display formula wider than the window scrolls in its own box (FeedbackStyle): the keyboard must reach it
+    return mathml.replace("<math ", '<math tabindex="0" ', 1) if display == "block" else mathml
 
 
 def render_math(markdown: str) -> str:

@@ -184,9 +184,11 @@ def test_grades_and_similarity_reports_are_accessible(browser, formgrader, tmp_p
 
 def test_feedback_page_reads_well_offline(browser, formgrader):
     """cy's feedback page (`make feedback`) opened from its file with every network request refused: the formulas
-    are drawn (MathML), the failure text wraps inside the page, and every score row names its function."""
+    are drawn (MathML), the failure text wraps inside the page, every figure has its text alternative, and every
+    score row names its function. The window is narrow (640 px, a phone on its side) so that lines which would not
+    fit unwrapped exist: the wrap check is then about real lines."""
     page_path = formgrader.feedback / "cy" / formgrader.assignment / f"{formgrader.notebook}.html"
-    page = browser.new_page(viewport={"width": 1000, "height": 900})
+    page = browser.new_page(viewport={"width": 640, "height": 900})
     requested = []
 
     def refuse(route):
@@ -203,17 +205,32 @@ def test_feedback_page_reads_well_offline(browser, formgrader):
             const drawn = formulas.filter(m => m.getBoundingClientRect().width > 0).length;
             const rows = [...document.querySelectorAll('#toc li')].map(li => li.innerText.trim());
             const pres = [...document.querySelectorAll('div.output_area pre')];
-            return {formulas: formulas.length, drawn, rows,
+            // how wide each output would be without wrapping: a copy laid out with white-space: pre
+            const unwrapped = pres.filter(p => {
+                const copy = p.cloneNode(true);
+                copy.style.whiteSpace = 'pre';
+                p.parentElement.appendChild(copy);
+                const wider = copy.scrollWidth > copy.clientWidth + 1;
+                copy.remove();
+                return wider;
+            }).length;
+            const images = [...document.querySelectorAll('div.output_area img')].map(i => i.getAttribute('alt') || '');
+            return {formulas: formulas.length, drawn, rows, unwrapped, images, text: document.body.innerText,
                     overflowing: pres.filter(p => p.scrollWidth > p.clientWidth + 1).length,
                     page_wider: document.documentElement.scrollWidth > window.innerWidth + 1};
         }""")
         shown["problems"] = accessibility_problems(page, "course", "feedback-page")
+        text = shown.pop("text")
     finally:
         page.close()
     assert requested == [], f"the feedback page asked the network for {requested}"
     assert not shown["problems"], "the feedback page:\n" + "\n".join(shown["problems"])
     assert shown["formulas"] > 20 and shown["drawn"] == shown["formulas"], shown
+    assert shown["unwrapped"] >= 1, f"no output line is wider than the window: the wrap check proves nothing {shown}"
     assert shown["overflowing"] == 0 and not shown["page_wider"], shown
+    # each figure's alt is its data-written description, the one printed as its "Figure:" caption
+    assert shown["images"] and all(alt and f"Figure: {alt[:40]}" in text for alt in shown["images"]), \
+        shown["images"]
     tests = [row for row in shown["rows"] if "(Score:" in row]
     assert tests and not [row for row in tests if row.startswith("Test cell")], shown["rows"]
     assert any(row.startswith("backward_propagation (Score: 0") for row in tests), shown["rows"]
