@@ -97,7 +97,9 @@ def grades(options) -> int:
         try:
             cells = nbformat.read(path, as_version=4).cells
         except Exception as error:  # noqa: BLE001 - an unreadable notebook must not stop the report
-            print(f"grades: skipped {path} for the mistakes table ({type(error).__name__})", file=sys.stderr)
+            why = (str(error).strip().splitlines() or [""])[0][:200]
+            print(f"grades: skipped {path} for the mistakes table: not a readable notebook ({type(error).__name__}"
+                  f"{': ' + why if why else ''}); the file was left as it is", file=sys.stderr)
             continue
         for cell in cells:
             if not cell.metadata.get("nbgrader", {}).get("grade"):
@@ -108,21 +110,19 @@ def grades(options) -> int:
                         if line.startswith("Likely mistake:"):
                             mistakes[line[len("Likely mistake:"):].strip()] += 1
     report = write_report(totals, cell_passes, cell_counts, mistakes)
-    try:
-        lms_files = lms_export.write(students, assignments, scores, GRADES)
-    except lms_export.MissingLmsIds as error:
-        lms_files, lms_problem = [], str(error)
-    else:
-        lms_problem = None
+    lms = lms_export.write(students, assignments, scores, GRADES)
     print(f"grades: {len(rows)} row(s), one per student and assignment, with a status column -> {csv_path}\n"
           f"grades: nbgrader's own CSV export, unchanged (0 where nothing was submitted) -> "
           f"{GRADES / 'grades-nbgrader.csv'}\n"
           f"grades: report -> {report}")
-    if lms_files:
+    if lms.written:
         print(f"grades: for the LMS gradebook imports (one row per student, not submitted left blank): "
-              f"{', '.join(str(p) for p in lms_files)}")
-    else:
-        print(f"grades: no Canvas or Moodle file written: {lms_problem}")
+              f"{', '.join(str(p) for p in lms.written)}")
+    for problem in lms.not_written:
+        print(f"grades: {problem}")
+    for old, new in lms.moved_aside:
+        print(f"grades: {old} is from an earlier run and may no longer match the gradebook: moved aside to {new} "
+              f"(not deleted)")
     missing = defaultdict(list)
     for row in rows:
         if (row["assignment"], row["student_id"]) not in handed_in:
@@ -130,7 +130,7 @@ def grades(options) -> int:
     for assignment, scores in sorted(totals.items()):
         mean = sum(scores) / len(scores)
         absent = missing[assignment]
-        names = ", ".join(absent[:10]) + (f" and {len(absent) - 10} more" if len(absent) > 10 else "")
+        names = lms_export.named(absent)
         print(f"  {assignment}: {len(scores)} submissions, mean {mean:.1f}"
               + (f", {len(absent)} not submitted ({names}; status 'not submitted', no score)" if absent else ""))
     return 0
@@ -163,9 +163,10 @@ def write_report(totals, cell_passes, cell_counts, mistakes) -> Path:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     from ffnn.plots import PALETTE
-    parts = ["<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>Grades</title><style>body{font-family:sans-serif;"
-             "max-width:60em;margin:2em auto}table{border-collapse:collapse}td,th{border:1px solid #ccc;"
-             "padding:.2em .6em;text-align:right}th{background:#eee}td:first-child{text-align:left}</style></head>"
+    parts = ["<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>Grades</title>"
+             "<style>body{font-family:sans-serif;max-width:60em;margin:2em auto}table{border-collapse:collapse}"
+             "td,th{border:1px solid #ccc;padding:.2em .6em;text-align:right}th{background:#eee}"
+             "td:first-child{text-align:left}</style></head>"
              "<body><main><h1>Grades at a glance</h1>"]
     for assignment, scores in sorted(totals.items()):
         fig, ax = plt.subplots(figsize=(6, 2.6), layout="constrained")

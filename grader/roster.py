@@ -14,6 +14,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import course  # noqa: E402
+import lms_export  # noqa: E402
 
 
 ROSTER_COLUMNS = ("id", "first_name", "last_name", "email", "lms_user_id")
@@ -157,11 +158,16 @@ def roster(options) -> int:
                     gradebook.remove_student(student_id)
             raise SystemExit(f"roster: {problem}. The gradebook's roster was restored as it was before; "
                              f"nothing from {path} was kept.")
+        # what `make grades` will find: every student in the gradebook, an id kept from an earlier import included
+        everyone = [{"id": s.id, "lms_user_id": s.lms_user_id} for s in gradebook.students]
     added = sum(1 for i in ids if i not in known)
     print(f"roster: {len(students)} student(s) imported into {cdir.db_url} with nbgrader's student import "
           f"({added} new, {len(students) - added} updated)")
-    without = [s["id"] for s in students if not s.get("lms_user_id")]
+    without = sorted(s["id"] for s in everyone if not (s["lms_user_id"] or "").strip())
     if without:
-        print(f"roster: {len(without)} of them have no lms_user_id, so `make grades` will write no Canvas or Moodle "
-              f"file until they do (add the column and import again).")
+        print(f"roster: {len(without)} of the gradebook's {len(everyone)} student(s) have no lms_user_id "
+              f"({lms_export.named(without)}), so `make grades` will write no Canvas or Moodle file until they do "
+              f"(add an lms_user_id column to the class list and import it again).")
+    elif lms_export.not_canvas_ids(everyone):
+        print(f"roster: note: {lms_export.canvas_id_problem(everyone)}")
     return 0

@@ -214,6 +214,80 @@ def test_grades_without_lms_ids_says_whose_are_missing_and_writes_the_rest(cours
     assert not (course_env["grades"] / "grades-canvas.csv").exists()
 
 
+def test_an_lms_file_from_an_earlier_run_is_moved_aside_not_left_as_current(course_env, capsys):
+    """A student loses their LMS id: last run's Canvas and Moodle files would still look current. Both are renamed
+    to a dated .stale name, byte for byte, and a file already holding that name is not written over."""
+    fill_gradebook(course_env["db_url"])
+    _with_lms_ids(course_env["db_url"], {"ann": "1001", "bob": "1002", "cyd": "1003"})
+    assert instructor.main(["grades"]) == 0
+    folder = course_env["grades"]
+    canvas, moodle = folder / "grades-canvas.csv", folder / "grades-moodle.csv"
+    before = {canvas: canvas.read_bytes(), moodle: moodle.read_bytes()}
+    when = datetime(2024, 3, 4, 10, 20, 30).timestamp()
+    for path in before:
+        os.utime(path, (when, when))
+    taken = folder / "grades-canvas.stale-20240304T102030.csv"  # an instructor's copy that happens to have the name
+    taken.write_text("mine")
+    _with_lms_ids(course_env["db_url"], {"cyd": ""})
+    capsys.readouterr()
+    assert instructor.main(["grades"]) == 0
+    out = capsys.readouterr().out
+    assert "no Canvas or Moodle file written: 1 of 3 student(s) have no LMS id (cyd)" in out
+    assert not canvas.exists() and not moodle.exists()
+    assert taken.read_text() == "mine"
+    moved = {canvas: folder / "grades-canvas.stale-20240304T102030-2.csv",
+             moodle: folder / "grades-moodle.stale-20240304T102030.csv"}
+    for path, target in moved.items():
+        assert target.read_bytes() == before[path]
+        assert f"{path} is from an earlier run" in out and f"moved aside to {target} (not deleted)" in out
+    assert sorted(p.name for p in folder.glob("grades-*")) == sorted(
+        ["grades-nbgrader.csv", taken.name] + [p.name for p in moved.values()])
+
+
+def test_canvas_needs_its_numeric_user_ids_moodle_takes_any(course_env, capsys):
+    """Canvas's import reads the ID column as its numeric user id (a 'u-17' matches no one); Moodle's ID number is
+    free text. So an id like 'u-17' writes the Moodle file, no Canvas file, and says whose id is not Canvas's."""
+    fill_gradebook(course_env["db_url"])
+    _with_lms_ids(course_env["db_url"], {"ann": "1001", "bob": "1002", "cyd": "1003"})
+    assert instructor.main(["grades"]) == 0
+    old_canvas = (course_env["grades"] / "grades-canvas.csv").read_bytes()
+    _with_lms_ids(course_env["db_url"], {"bob": "u-17"})
+    capsys.readouterr()
+    assert instructor.main(["grades"]) == 0
+    out = capsys.readouterr().out
+    assert "no Canvas file written: 1 of 3 student(s) have an lms_user_id that is not a Canvas user id (bob)" in out
+    assert "no Canvas or Moodle" not in out
+    moodle = list(csv.DictReader(open(course_env["grades"] / "grades-moodle.csv", newline="", encoding="utf-8")))
+    assert sorted(row["ID number"] for row in moodle) == ["1001", "1003", "u-17"]
+    assert not (course_env["grades"] / "grades-canvas.csv").exists()
+    [stale] = course_env["grades"].glob("grades-canvas.stale-*.csv")
+    assert stale.read_bytes() == old_canvas and f"moved aside to {stale}" in out
+    assert not list(course_env["grades"].glob("grades-moodle.stale-*"))
+
+
+def test_grades_skips_a_notebook_that_is_not_json_and_grades_the_rest(course_env, capsys):
+    """An autograded notebook that is not JSON: named with its problem on stderr, left byte for byte, and the
+    grades and the mistakes of the other students are all still written."""
+    fill_gradebook(course_env["db_url"])
+    autograded = Path(course_env["env"]["FFNN_AUTOGRADED"])
+    autograded_notebook(autograded, "ann", ["forgot the 1/m factor"])
+    broken = autograded / "bob" / "hw1" / "hw1.ipynb"
+    broken.parent.mkdir(parents=True)
+    broken.write_bytes(b'{"cells": [truncated')
+    assert instructor.main(["grades"]) == 0
+    err = capsys.readouterr().err
+    assert f"skipped {broken} for the mistakes table: not a readable notebook" in err
+    assert "JSON" in err and "left as it is" in err
+    assert broken.read_bytes() == b'{"cells": [truncated'
+    rows = {(r["assignment"], r["student_id"]): r
+            for r in csv.DictReader(open(course_env["grades"] / "grades.csv", newline=""))}
+    for student, (a, b, penalty, _) in SCORES.items():
+        assert float(rows["hw1", student]["score"]) == max(0.0, a + b - penalty)
+        assert rows["hw1", student]["status"] == "submitted"
+    mistakes = (course_env["grades"] / "report.html").read_text().split("Most frequent named mistakes")[1]
+    assert "forgot the 1/m factor</td><td>1</td>" in mistakes
+
+
 def test_grades_refuses_an_export_whose_columns_shift(course_env):
     """nbgrader writes fields unquoted: a name with a comma (added outside `make roster`) must not slip through
     as a shifted row, and the previous export stays in place."""
@@ -259,6 +333,30 @@ def test_roster_imports_names_and_emails_through_nbgraders_import(course_env, mo
     assert stored["jdoe42"] == ("Jane", "Doe", "jd@example.org", "u-17")
     assert stored["new1"] == (None, None, "n@example.org", None) and len(stored) == 4
     assert "(1 new, 1 updated)" in capsys.readouterr().out
+
+
+def test_roster_names_the_students_without_an_lms_id_and_ids_canvas_cannot_read(course_env, capsys):
+    """After an import, the notice covers the whole gradebook (an id kept from an earlier import counts): who has
+    no lms_user_id, or, when all have one, whose is not a Canvas user id; nothing when every id is a number."""
+    first = course_env["tmp"] / "first.csv"
+    first.write_text("id,first_name,lms_user_id\nann,Ann,1001\nbob,Bob,\ncyd,Cyd,\n")
+    assert instructor.main(["roster", str(first)]) == 0
+    out = capsys.readouterr().out
+    assert "roster: 2 of the gradebook's 3 student(s) have no lms_user_id (bob, cyd)" in out
+    assert "`make grades` will write no Canvas or Moodle file" in out
+    odd = course_env["tmp"] / "odd.csv"
+    odd.write_text("id,lms_user_id\nbob,u-17\ncyd,1003\n")  # ann is not in this file: she keeps 1001
+    assert instructor.main(["roster", str(odd)]) == 0
+    out = capsys.readouterr().out
+    assert "no lms_user_id" not in out
+    assert "1 of 3 student(s) have an lms_user_id that is not a Canvas user id (bob)" in out
+    fixed = course_env["tmp"] / "fixed.csv"
+    fixed.write_text("id,lms_user_id\nbob,1002\n")
+    assert instructor.main(["roster", str(fixed)]) == 0
+    out = capsys.readouterr().out
+    assert "1 student(s) imported" in out and "lms_user_id" not in out and "Canvas" not in out
+    assert {s: fields[3] for s, fields in students(course_env["db_url"]).items()} == \
+        {"ann": "1001", "bob": "1002", "cyd": "1003"}
 
 
 # A table of bad files and the message each must get: its rows share one shape on purpose (a duplicate-code finder

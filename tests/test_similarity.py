@@ -133,3 +133,8 @@ def test_one_submission_is_nothing_to_compare(tmp_path, monkeypatch, capsys):
     save(tmp_path / "submitted", "alone", nbformat.read(corpus.SOURCE, as_version=4))
     out = run_similarity(tmp_path / "submitted", tmp_path / "r", monkeypatch, capsys)
     assert "1 readable submission(s)" in out and "nothing to compare" in out, out
+    # the grades report's section says so too, instead of a table of pairs
+    import grades
+    section = grades._similarity_section()
+    assert f"<p>{A}: fewer than two submissions, nothing to compare.</p>" in section, section
+    assert "pair(s)" not in section and "<table>" not in section
