@@ -14,6 +14,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import course  # noqa: E402
 from atomic_write import written_in_one_step  # noqa: E402
+from ffnn.provided import package_files  # noqa: E402
 import release_guard  # noqa: E402
 
 DIST = Path(os.environ.get("FFNN_DIST", course.ROOT / "dist"))
@@ -31,13 +32,12 @@ Feedforward Neural Networks in Depth, assignment {assignment}.
 """
 
 
-def student_package_files():
-    """The files of the student-facing package: ffnn without the reference implementation or caches."""
+def student_package_files(assignment):
+    """The files of the student-facing package for one assignment: ffnn without the reference implementation or
+    caches, and with only the provided modules (ffnn/provided/) that assignment may see."""
     package = course.ROOT / "shared" / "ffnn"
-    for path in sorted(package.rglob("*")):
-        relative = path.relative_to(package)
-        if path.is_file() and relative.parts[0] != "reference" and "__pycache__" not in relative.parts:
-            yield path, Path("ffnn") / relative
+    for path in package_files(package, assignment):
+        yield path, Path("ffnn") / path.relative_to(package)
 
 
 def build_bundle(assignment, destination: Path, release_dir: Path = course.RELEASE) -> Path:
@@ -49,7 +49,7 @@ def build_bundle(assignment, destination: Path, release_dir: Path = course.RELEA
         for path in sorted(folder.rglob("*")):
             if path.is_file() and ".ipynb_checkpoints" not in path.parts:
                 bundle.write(path, f"{assignment}/{path.relative_to(folder)}")
-        for path, name in student_package_files():
+        for path, name in student_package_files(assignment):
             bundle.write(path, f"{assignment}/{name}")
         bundle.write(course.ROOT / "requirements.txt", f"{assignment}/requirements.txt")
         bundle.writestr(f"{assignment}/README.md", BUNDLE_README.format(assignment=assignment))

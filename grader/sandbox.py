@@ -8,8 +8,9 @@ JUPYTER_PATH, so "python3" resolves to this module's launcher. The launcher (sti
 bubblewrap jail and execs the real kernel inside it as an unprivileged user, under prlimit:
 
 - visible, read-only: the system libraries, the Python installation, the course environment's packages and the
-  student-facing part of the course package (``ffnn`` without ``ffnn/reference``, which is hidden by an empty
-  tmpfs), plus, when set, the hidden-test cases of this run (inputs only, no expected outputs);
+  student-facing part of the course package as the graded assignment (FFNN_ASSIGNMENT) may see it (``ffnn``
+  without ``ffnn/reference`` and without the provided answers of later notebooks), plus, when set, the
+  hidden-test cases of this run (inputs only, no expected outputs);
 - writable: a private, empty working directory (the kernel's cwd and HOME), the kernel's IPC socket directory
   and, when set, the directory where hidden tests write the student's outputs;
 - invisible: everything else, so solutions/, the gradebook, grader/, other submissions, the exchange and the
@@ -300,12 +301,13 @@ def _matplotlib_cache() -> Path:
     return cache
 
 
-def _student_package() -> Path:
-    """A read-only copy of the course package without ``reference``, mounted where ``ffnn`` is expected."""
+def _student_package(assignment: str | None) -> Path:
+    """A read-only copy of the course package as ``assignment`` may see it (without ``reference``, and without the
+    provided modules of later notebooks: ``ffnn.provided.package_files``), mounted where ``ffnn`` is expected."""
     import hashlib
+    from ffnn.provided import package_files
     digest = hashlib.sha256()
-    files = sorted(p for p in PACKAGE.rglob("*") if p.is_file() and "__pycache__" not in p.parts
-                   and (PACKAGE / "reference") not in p.parents)
+    files = package_files(PACKAGE, assignment)
     for path in files:
         digest.update(str(path.relative_to(PACKAGE)).encode() + path.read_bytes())
     copy = Path(tempfile.gettempdir()) / f"ffnn-sandbox-package-{digest.hexdigest()[:16]}"
@@ -325,8 +327,9 @@ def _student_package() -> Path:
 
 
 def jail_command(command: list[str], *, slot: int, writable: list[Path], readable: list[Path],
-                 env: dict) -> list[str]:
-    """The bwrap + setpriv + prlimit command that runs ``command`` in the jail."""
+                 env: dict, assignment: str | None = "") -> list[str]:
+    """The bwrap + setpriv + prlimit command that runs ``command`` in the jail, with the course package as
+    ``assignment`` may see it ("": no provided module at all; None: every one, for trusted code only)."""
     uid = BASE_UID + slot
     # No user namespace: the jail's uid must be a real, unprivileged one for the process limit to count.
     arguments = ["bwrap", "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try",
@@ -352,7 +355,7 @@ def jail_command(command: list[str], *, slot: int, writable: list[Path], readabl
     binds = [("--ro-bind", Path(p)) for p in read_only] + [("--bind", Path(p)) for p in writable]
     for option, path in sorted(binds, key=lambda bind: len(bind[1].parts)):
         arguments += [option, str(path), str(path)]
-    arguments += ["--ro-bind", str(_student_package()), str(PACKAGE),
+    arguments += ["--ro-bind", str(_student_package(assignment)), str(PACKAGE),
                   "--perms", "1777", "--size", str(limit("SHM_MB") * 2**20), "--tmpfs", "/dev/shm"]
     arguments += ["--perms", "1777", "--size", str(limit("HOME_MB") * 2**20), "--tmpfs", JAIL_HOME,
                   "--chdir", JAIL_HOME]
@@ -426,7 +429,9 @@ def kernel(connection_file: str, extra=()) -> None:
     # inside the jail: a fresh HOME on the sized tmpfs, seeded with the font cache, then the kernel itself
     command = ["/bin/sh", "-c", f'cp -r {setup}/matplotlib "$HOME/" && exec "$0" "$@"', sys.executable, "-m",
                "ipykernel_launcher", "-f", str(setup / "connection.json"), *options]
-    arguments = jail_command(command, slot=slot, writable=writable, readable=readable, env=env)
+    # the package as the graded assignment may see it; unnamed, none of the provided answers of later notebooks
+    assignment = os.environ.get("FFNN_ASSIGNMENT", "")
+    arguments = jail_command(command, slot=slot, writable=writable, readable=readable, env=env, assignment=assignment)
     os.execvp(arguments[0], arguments)
 
 

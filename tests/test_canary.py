@@ -82,7 +82,7 @@ def test_the_canary_stops_the_run_in_a_broken_sandbox(graded_course):
     private.chmod(0o755)  # the jail's user must traverse it to the mounted package
     saved, tempfile.tempdir = tempfile.tempdir, str(private)
     try:
-        copy = sandbox._student_package()  # where the sandbox will look for it under TMPDIR=private
+        copy = sandbox._student_package(ASSIGNMENT)  # where the sandbox will look for it under TMPDIR=private
     finally:
         tempfile.tempdir = saved
     assert private in copy.parents

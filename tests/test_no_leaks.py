@@ -114,6 +114,19 @@ def test_no_release_shows_an_answer_of_its_own_or_a_later_notebook(assignment, t
     assert not problems, "\n".join(problems)
 
 
+def test_each_bundle_ships_the_provided_modules_of_its_notebook_only(tmp_path):
+    """ffnn/provided/ holds answers of earlier notebooks: each module ships from the notebook its SHIPPED_FROM
+    names on (notebooks 1-3 get none, notebook 4 the activations and the network, notebook 5 also the tasks)."""
+    shipped = {}
+    for assignment in ASSIGNMENTS:
+        with zipfile.ZipFile(release.build_bundle(assignment, tmp_path / assignment)) as archive:
+            shipped[assignment] = sorted(n.rsplit("/", 1)[1] for n in archive.namelist()
+                                         if "/ffnn/provided/" in n and not n.endswith("__init__.py"))
+    assert shipped == {"01_two_layer_network": [], "02_l_layer_network": [], "03_activations": [],
+                       "04_costs": ["activations.py", "network.py"],
+                       "05_capstone": ["activations.py", "network.py", "tasks.py"]}, shipped
+
+
 def test_the_scan_finds_a_provided_answer_and_an_imported_one():
     """The scan itself: a provided definition, an import alias and a printed definition are found; a stub is not."""
     notebook = {"cells": [

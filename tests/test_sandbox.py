@@ -431,3 +431,19 @@ def test_cpu_limit_kills_a_process_after_its_cpu_seconds(monkeypatch):
     assert nap["wall"] > cpu + 0.9 and nap["cpu"] < 0.5, nap
 
 
+
+
+@pytest.mark.parametrize("assignment,importable", [
+    ("02_l_layer_network", []), ("", []), ("04_costs", ["activations", "network"]),
+    ("05_capstone", ["activations", "network", "tasks"])])
+def test_the_jail_holds_only_the_provided_modules_its_assignment_may_see(assignment, importable):
+    """ffnn/provided/ holds answers of earlier notebooks (notebook 2's network, notebook 4's costs): a kernel
+    grading an earlier notebook cannot import them; an unnamed assignment gets none."""
+    probe = ("import importlib, json\nfound = []\nfor name in ('activations', 'network', 'tasks'):\n"
+             "    try:\n        importlib.import_module('ffnn.provided.' + name)\n        found.append(name)\n"
+             "    except ImportError:\n        pass\nprint(json.dumps(found))")
+    command = sandbox.jail_command([sys.executable, "-c", probe], slot=JAIL_SLOT, writable=[], readable=[], env={},
+                                  assignment=assignment)
+    done = subprocess.run(command, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == importable

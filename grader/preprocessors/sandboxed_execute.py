@@ -68,7 +68,8 @@ class SandboxedExecute(CourseStep):
                 env = {**os.environ, **course.NOTEBOOK_ENV, "NBGRADER_EXECUTION": "autograde",
                        "FFNN_HIDDEN_CASES": str(hidden / "cases.json"),
                        "FFNN_HIDDEN_OUTPUT": str(hidden / "outputs"),
-                       "FFNN_SANDBOX_RUNTIME": str(runtime), "FFNN_SANDBOX_SLOT": str(slot)}
+                       "FFNN_SANDBOX_RUNTIME": str(runtime), "FFNN_SANDBOX_SLOT": str(slot),
+                       "FFNN_ASSIGNMENT": assignment}
                 env.pop("MPLBACKEND", None)
                 no_cgroup = self.use_sandbox and sandbox.memory_cgroup(slot) is None
                 # without a memory cgroup, the watchdog holds the sandbox's memory cap
