@@ -32,6 +32,14 @@ Feedforward Neural Networks in Depth, assignment {assignment}.
 """
 
 
+BUNDLE_NBGRADER_CONFIG = '''"""nbgrader's settings for this assignment's Validate button: none of the course's paths
+are needed; this file exists so that Validate finds a configuration instead of warning that there is none."""
+
+c = get_config()  # noqa: F821 - provided by traitlets when it runs this file
+c.Execute.timeout = 120  # a cell's time limit, as when the course grades it
+'''
+
+
 def student_package_files(assignment):
     """The files of the student-facing package for one assignment: ffnn without the reference implementation or
     caches, and with only the provided modules (ffnn/provided/) that assignment may see."""
@@ -41,7 +49,8 @@ def student_package_files(assignment):
 
 
 def build_bundle(assignment, destination: Path, release_dir: Path = course.RELEASE) -> Path:
-    """dist/<assignment>.zip: the student notebook, the student-facing package, requirements and a README."""
+    """dist/<assignment>.zip: the student notebook, the student-facing package, requirements, a README and the
+    student side's nbgrader configuration."""
     destination.mkdir(parents=True, exist_ok=True)
     target = destination / f"{assignment}.zip"
     with written_in_one_step(target) as partial, zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as bundle:
@@ -53,6 +62,7 @@ def build_bundle(assignment, destination: Path, release_dir: Path = course.RELEA
             bundle.write(path, f"{assignment}/{name}")
         bundle.write(course.ROOT / "requirements.txt", f"{assignment}/requirements.txt")
         bundle.writestr(f"{assignment}/README.md", BUNDLE_README.format(assignment=assignment))
+        bundle.writestr(f"{assignment}/nbgrader_config.py", BUNDLE_NBGRADER_CONFIG)
     return target
 
 

@@ -50,6 +50,7 @@ def test_release_builds_bundles_without_solutions_or_hidden_tests(tmp_path):
         names = archive.namelist()
         archive.extractall(tmp_path / "unzipped")
     assert "03_activations/03_activations.ipynb" in names and "03_activations/ffnn/check.py" in names
+    assert "03_activations/nbgrader_config.py" in names  # Validate finds a configuration: no warning there is none
     assert not [n for n in names if "/reference/" in n], "the reference solutions are in the bundle"
     for name in names:
         if name.endswith((".py", ".ipynb", ".json", ".md")):
@@ -61,6 +62,11 @@ def test_release_builds_bundles_without_solutions_or_hidden_tests(tmp_path):
                             "ffnn.check.Checker('activations');\ntry:\n import ffnn.reference\nexcept ImportError:\n"
                             " print('no reference')"], cwd=folder, capture_output=True, text=True)
     assert str(folder) in probe.stdout and "no reference" in probe.stdout, probe.stdout + probe.stderr
+    # Validate, as the notebook's button runs it in the bundle's folder: it finds the bundle's configuration
+    validated = subprocess.run([PYTHON, "-m", "nbgrader", "validate", "03_activations.ipynb"], cwd=folder,
+                               capture_output=True, text=True, timeout=300)
+    assert "VALIDATION FAILED" in validated.stdout, validated.stdout[-2000:] + validated.stderr[-2000:]
+    assert "No nbgrader_config.py" not in validated.stdout + validated.stderr, validated.stderr[-2000:]
 
 
 # ------------------------------------------------------------------------------------------------- collect
