@@ -24,7 +24,8 @@ ZIP         ?=
 CSV         ?=
 JOBS        ?=
 
-.PHONY: help env system-packages lab test test-unit test-browser bench lock clean-env release collect autograde feedback grades similarity roster
+.PHONY: help env system-packages lab test test-unit test-browser bench lock clean-env release collect autograde \
+        feedback grades similarity roster broker worker
 
 help:
 	@echo "make lab     start JupyterLab on the course (student view) and print its URL"
@@ -34,6 +35,7 @@ help:
 	@echo "make env     create or update .venv only;  make lock  re-pin requirements-lock.txt"
 	@echo "Instructors: make release | collect [ZIP=downloads.zip] | autograde [ASSIGNMENT=..] [STUDENT=..]"
 	@echo "             make feedback | grades | similarity [ASSIGNMENT=..] | roster CSV=students.csv"
+	@echo "             make broker [PORT=6379] | worker [JOBS=n]: grading on a Celery queue across machines"
 
 # The environment ------------------------------------------------------------------------------------------------
 env: $(STAMP)
@@ -59,8 +61,9 @@ lock: env
 clean-env:
 	rm -rf $(VENV)
 
-# Debian packages the grading sandbox (bubblewrap), the PostgreSQL gradebook test and the browser tests need.
-SYSTEM_TOOLS := bwrap:bubblewrap prlimit:util-linux setpriv:util-linux chromium:chromium
+# Debian packages the grading sandbox (bubblewrap), the PostgreSQL gradebook test, the grading queue's broker
+# (redis-server) and the browser tests need.
+SYSTEM_TOOLS := bwrap:bubblewrap prlimit:util-linux setpriv:util-linux chromium:chromium redis-server:redis-server
 system-packages:
 	@missing=""; for pair in $(SYSTEM_TOOLS); do command -v $${pair%%:*} >/dev/null || missing="$$missing $${pair#*:}"; done; \
 	 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null || missing="$$missing postgresql"; \
@@ -121,6 +124,14 @@ grades: env
 
 similarity: env
 	$(BIN)/python grader/similarity.py $(if $(ASSIGNMENT),--assignment $(ASSIGNMENT),)
+
+# Grading across machines (grader/grading_queue.py): Redis as the broker on one machine, `make worker` on every
+# grading machine, then `FFNN_BROKER_URL=redis://<broker host>:6379/0 make autograde` sends the jobs to the queue.
+broker: env system-packages
+	$(BIN)/python grader/grading_queue.py broker $(if $(PORT),--port $(PORT),)
+
+worker: env system-packages
+	$(BIN)/python grader/grading_queue.py worker $(if $(JOBS),--jobs $(JOBS),)
 
 roster: env
 	@[ -n "$(CSV)" ] || { echo "make roster: give the class list, e.g. make roster CSV=students.csv" >&2; exit 2; }

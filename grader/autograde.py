@@ -16,6 +16,8 @@ The run:
    a time, with the same verdict step and nbgrader's SaveAutoGrades (record_grades.py);
 4. a job that fails on the grader's side is retried once on a fresh worker (fresh process, fresh sandbox slot);
    the failed worker gets no other job, and the job's log is kept in grader/reports/;
+   with a broker (--broker or FFNN_BROKER_URL), step 3 sends the same jobs to a Celery queue instead, whose
+   workers on any number of machines grade them with the same code (grading_queue.py);
 5. ends with a summary table (students, scores, NOT GRADED and why) and a JSON report in grader/reports/.
 
 A submission is NOT GRADED (nothing recorded, said in the summary) when its provided code failed before any student
@@ -93,6 +95,12 @@ def template_gradebook(config, assignments, scratch: Path) -> Path:
     if db_url.startswith("sqlite:///"):
         shutil.copyfile(db_url[len("sqlite:///"):], template)
         return template
+    return generated_template(config, assignments, scratch)
+
+
+def generated_template(config, assignments, scratch: Path) -> Path:
+    """A gradebook that knows the assignments, generated from their sources into ``scratch`` (template.db)."""
+    template = scratch / "template.db"
     root = scratch / "template"
     (root / "source").mkdir(parents=True)
     for assignment in assignments:
@@ -221,7 +229,16 @@ def run(options) -> int:
             progress.update(f"{job.student} {job.assignment} {total}")
 
         try:
-            pool.run([Job(a, s, str(path), "") for a, s, path in submissions], done)
+            if options.broker:  # the same jobs, graded by the queue's workers (grading_queue.py)
+                import grading_queue
+                settings = {"sandbox": not options.no_sandbox, "cell_timeout": options.cell_timeout,
+                            "notebook_timeout": options.notebook_timeout, "restarts": DEFAULTS["restarts"],
+                            "hang_budget": options.hang_budget, "max_file_mb": options.max_file_mb,
+                            "db_url": cdir.db_url}
+                pool.close()
+                grading_queue.grade_on_queue(submissions, settings, autograded, done, cap, options.broker)
+            else:
+                pool.run([Job(a, s, str(path), "") for a, s, path in submissions], done)
         finally:
             progress.close()
             pool.close()
@@ -299,6 +316,9 @@ def main(argv=None) -> int:
     parser.add_argument("--max-file-mb", type=float, default=DEFAULTS["max_file_mb"])
     parser.add_argument("--no-sandbox", action="store_true", help="run student code unconfined (trusted only)")
     parser.add_argument("--keep", action="store_true", help="keep the scratch folders (for debugging)")
+    parser.add_argument("--broker", default=os.environ.get("FFNN_BROKER_URL") or None,
+                        help="send the jobs to this Celery broker's workers (default: $FFNN_BROKER_URL; "
+                             "unset: this machine's own workers)")
     return run(parser.parse_args(argv))
 
 
