@@ -103,6 +103,8 @@ bench: env
 	-$(BIN)/python grader/course.py timings
 	@echo
 	$(BIN)/python tests/benchmarks/bench_grading.py $(GRADING_BENCH_ARGS)
+	@echo
+	$(BIN)/python tests/benchmarks/bench_queue.py
 
 # Instructors (paths from grader/nbgrader_config.py; each prints what it did and where the results are) ----------
 release: env

@@ -71,6 +71,9 @@ app.conf.update(
     broker_connection_retry_on_startup=True,
     result_expires=7 * 24 * 3600,
     worker_hijack_root_logger=False,
+    # a grading's own output (nbgrader's log, our lines) goes straight to the worker's log file, not through
+    # Celery's logging proxy, which costs time on every line nbgrader writes
+    worker_redirect_stdouts=False,
 )
 
 
@@ -301,7 +304,7 @@ def worker(jobs: int, name: str | None) -> int:
     if problem:
         print(f"worker: refusing to start: {problem}; run `make env` in this clone", file=sys.stderr)
         return 2
-    arguments = ["worker", "--loglevel", "INFO", "--concurrency", str(jobs), "--pool", "prefork",
+    arguments = ["worker", "--loglevel", "WARNING", "--concurrency", str(jobs), "--pool", "prefork",
                  "--without-gossip", "--without-mingle", "--without-heartbeat"]
     if name:
         arguments += ["--hostname", name]
