@@ -166,12 +166,22 @@ def _release_slot(**_):
 
 
 def _template(assignment: str) -> Path:
-    """A gradebook that knows the assignment, generated once per grading process from its source."""
+    """A gradebook that knows the assignment, generated from its source once per machine and source version
+    (cached in the temporary folder, shared by the machine's grading processes, written in one step)."""
     import autograde
     if assignment not in _WORKER["templates"]:
-        folder = _WORKER["scratch"] / f"template-{assignment}"
-        folder.mkdir()
-        _WORKER["templates"][assignment] = autograde.generated_template(course.load_config(), [assignment], folder)
+        digest = hashlib.sha256()
+        for path in sorted((course.SOURCE / assignment).rglob("*")):
+            if path.is_file():
+                digest.update(path.relative_to(course.SOURCE).as_posix().encode() + b"\0" + path.read_bytes())
+        cached = Path(tempfile.gettempdir()) / f"ffnn-queue-template-{assignment}-{digest.hexdigest()[:16]}.db"
+        if not cached.exists():
+            folder = Path(tempfile.mkdtemp(prefix=f"template-{assignment}-", dir=_WORKER["scratch"]))
+            made = autograde.generated_template(course.load_config(), [assignment], folder)
+            os.replace(made, cached)  # atomic: another process finds the whole file or none
+        copy = _WORKER["scratch"] / f"template-{assignment}.db"
+        shutil.copyfile(cached, copy)
+        _WORKER["templates"][assignment] = copy
     return _WORKER["templates"][assignment]
 
 
@@ -243,7 +253,7 @@ def grade_on_queue(submissions, settings: dict, autograded: Path, on_done, cap: 
           f"workers (`make worker` on each grading machine)")
     patience = cap
     while pending:
-        time.sleep(0.5)
+        time.sleep(1.0)  # each look is a round trip per waiting task: not more often than this
         for task_id, (job, sent) in list(pending.items()):
             try:
                 result = AsyncResult(task_id, app=app)
