@@ -104,7 +104,12 @@ def _ledger(db_url):
                      sa.Column("assignment", sa.String(128)), sa.Column("student", sa.String(128)),
                      sa.Column("worker", sa.String(256)), sa.Column("entry", sa.Text),
                      sa.Column("graded_at", sa.Float))
-    table.metadata.create_all(engine)
+    try:
+        table.metadata.create_all(engine)
+    except (sa.exc.OperationalError, sa.exc.ProgrammingError):
+        # two processes created it at the same moment (the sender creates it before any task is sent)
+        if not sa.inspect(engine).has_table(LEDGER):
+            raise
     return engine, table
 
 
@@ -244,6 +249,7 @@ def grade_on_queue(submissions, settings: dict, autograded: Path, on_done, cap: 
     meanwhile is waited for; a task with no result after ``cap`` seconds of its own is reported NOT GRADED."""
     from celery.result import AsyncResult
     app.conf.update(broker_url=broker_url, result_backend=broker_url)
+    _ledger(settings["db_url"])[0].dispose()  # the ledger table exists before any worker looks for it
     pending, run = {}, f"{socket.gethostname()}-{os.getpid()}-{time.time():.0f}"
     for assignment, student, folder in submissions:
         message = submission_message(assignment, student, folder, settings, run)

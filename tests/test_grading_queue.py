@@ -144,3 +144,29 @@ def test_two_workers_grade_every_submission_exactly_once_though_one_dies_and_the
     assert "sent to the queue" in summary and f"canary passed ({ASSIGNMENT} {points:g}/{points:g})" in summary
     autograded = sorted(p.parent.parent.name for p in (tmp_path / "autograded").glob(f"*/{ASSIGNMENT}/*.ipynb"))
     assert autograded == STUDENTS, "the autograded notebooks came back from the workers"
+
+
+
+def test_the_ledger_records_a_submission_once_whoever_creates_it_first(tmp_path, monkeypatch):
+    """Workers start together, and two of them once created the ledger table of one gradebook at the same moment
+    (a run of this module on 03c2691: "table ffnn_queue_graded already exists" cost a submission). Here the other
+    process wins the race every time: the loser goes on with the table the winner made. A second record of the same
+    submission and run is refused, and the first entry kept."""
+    import sqlalchemy as sa
+    import grading_queue
+    db_url = f"sqlite:///{tmp_path / 'gradebook.db'}"
+    create_all = sa.MetaData.create_all
+
+    def beaten_to_it(metadata, engine, *args, **kwargs):
+        create_all(metadata, sa.create_engine(db_url))  # the other process, a moment earlier
+        raise sa.exc.OperationalError("CREATE TABLE ffnn_queue_graded", {}, Exception("table already exists"))
+
+    monkeypatch.setattr(sa.MetaData, "create_all", beaten_to_it)
+    grading_queue._ledger(db_url)[0].dispose()
+    monkeypatch.setattr(sa.MetaData, "create_all", create_all)
+    message = {"key": "k" * 64, "assignment": ASSIGNMENT, "student": "q00"}
+    first, second = {"score": 15.0}, {"score": 0.0}
+    assert grading_queue.record_once(db_url, message, first, "A@test") is True
+    assert grading_queue.record_once(db_url, message, second, "B@test") is False
+    assert grading_queue.recorded_entry(db_url, message["key"]) == first
+    assert [row["worker"] for row in grading_queue.ledger_rows(db_url)] == ["A@test"]
