@@ -1,10 +1,12 @@
 """Grading on the Celery queue (grader/grading_queue.py) against the local workers, measured in one run.
 
-    python tests/benchmarks/bench_queue.py [--submissions 16]
+    python tests/benchmarks/bench_queue.py [--submissions 16] [--rounds 3]
 
-The same submissions (notebook 1's solution, its graded part, so every cell runs) are graded three times with
-`grader/autograde.py`, each into a fresh gradebook, timed from the end of the canary (which every mode grades
-locally, the same way) to the end of the run:
+The same submissions (notebook 1's solution, its graded part, so every cell runs) are graded in three modes with
+`grader/autograde.py`, each run into a fresh gradebook, timed from the end of the canary (which every mode grades
+locally, the same way) to the end of the run. A machine's speed drifts (a shared host), so the modes take turns,
+in a rotated order each round, and each mode's median is compared; the workers' template gradebook is made
+before the first round, so no mode pays for it:
 
 - local: the run's own workers, --jobs 2 (the default on 2 cores);
 - queue, 1 worker: a Redis broker on loopback and one `grading_queue.py worker --jobs 1`;
@@ -21,6 +23,7 @@ import os
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -96,6 +99,7 @@ def run(mode: str, workers: int, count: int, broker_url: str | None, scratch: Pa
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--submissions", type=int, default=16)
+    parser.add_argument("--rounds", type=int, default=3)
     options = parser.parse_args(argv)
     scratch = Path(tempfile.mkdtemp(prefix="ffnn-bench-queue-"))
     port = free_port()
@@ -107,9 +111,15 @@ def main(argv=None) -> int:
         time.sleep(1)
         print(f"Grading {options.submissions} submissions of {corpus.ASSIGNMENT} (the solution's graded part), "
               f"{os.cpu_count()} cores:")
-        local = run("local, 2 jobs", 2, options.submissions, None, scratch)
-        one = run("queue, 1 worker", 1, options.submissions, url, scratch)
-        two = run("queue, 2 workers", 2, options.submissions, url, scratch)
+        modes = [("local, 2 jobs", 2, None), ("queue, 1 worker", 1, url), ("queue, 2 workers", 2, url)]
+        run("warm-up (queue)", 1, 2, url, scratch)  # the machine's template gradebook, made once
+        times = {name: [] for name, _, _ in modes}
+        for number in range(options.rounds):
+            print(f"round {number + 1} of {options.rounds}:", flush=True)
+            for name, workers, broker_url in modes[number % 3:] + modes[:number % 3]:
+                times[name].append(run(name, workers, options.submissions, broker_url, scratch / str(number)))
+        local, one, two = (statistics.median(times[name]) for name, _, _ in modes)
+        print("medians: " + ", ".join(f"{name} {statistics.median(t):.1f} s" for name, t in times.items()))
     finally:
         broker.terminate()
         broker.wait()
