@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import argparse
 import copy
-import hashlib
 import json
 import os
 import shutil
@@ -42,6 +41,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import canary  # noqa: E402
 import course  # noqa: E402
 import hidden_cases  # noqa: E402
+import record_grades  # noqa: E402
 import sandbox  # noqa: E402
 from grade_submission import Job  # noqa: E402
 from worker_pool import Pool, Progress  # noqa: E402
@@ -189,8 +189,7 @@ def run(options) -> int:
         template = template_gradebook(config, assignments, scratch)
         canary_db = scratch / "canary.db"
         shutil.copyfile(template, canary_db)
-        lock = Path(cdir.db_url[len("sqlite:///"):] + ".lock") if cdir.db_url.startswith("sqlite:///") \
-            else Path(tempfile.gettempdir()) / f"ffnn-gradebook-{hashlib.sha256(cdir.db_url.encode()).hexdigest()[:12]}.lock"
+        lock = record_grades.lock_path(cdir.db_url)
 
         def make_spec(job: Job) -> Path:
             spec = {"job": asdict(job), "template": str(template), "shared": str(scratch / "shared"),

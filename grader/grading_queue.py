@@ -190,21 +190,16 @@ def _template(assignment: str) -> Path:
     return _WORKER["templates"][assignment]
 
 
-def _lock_path(db_url) -> str:
-    if db_url.startswith("sqlite:///"):
-        return db_url[len("sqlite:///"):] + ".lock"
-    return str(Path(tempfile.gettempdir()) / f"ffnn-gradebook-{hashlib.sha256(db_url.encode()).hexdigest()[:12]}.lock")
-
-
 @app.task(name="ffnn.grade_submission", bind=True)
 def grade_submission_task(self, message: dict) -> dict:
     """Grade one submission from the queue; return its report entry and its autograded notebooks (base64)."""
     import grade_submission
+    import record_grades
     settings, worker = message["settings"], f"{self.request.hostname}/{os.getpid()}"
     done = recorded_entry(settings["db_url"], message["key"])
     if done is not None:
         print(f"queue: {worker}: {message['student']} {message['assignment']}: already graded, not again", flush=True)
-        return {"entry": done, "autograded": {}, "worker": worker, "again": True}
+        return {"entry": done, "autograded": {}, "worker": worker}
     assignment, student = message["assignment"], message["student"]
     if assignment not in course.ASSIGNMENTS:
         raise ValueError(f"{student}: no assignment {assignment!r} in this course ({', '.join(course.ASSIGNMENTS)})")
@@ -226,7 +221,7 @@ def grade_submission_task(self, message: dict) -> dict:
                 "shared": str(_WORKER["scratch"] / "shared"),
                 **{k: settings[k] for k in ("sandbox", "cell_timeout", "notebook_timeout", "restarts", "hang_budget",
                                             "max_file_mb", "db_url")},
-                "autograded": str(autograded), "lock": _lock_path(settings["db_url"])}
+                "autograded": str(autograded), "lock": str(record_grades.lock_path(settings["db_url"]))}
         (work / "spec.json").write_text(json.dumps(spec))
         grade_submission.grade(str(work / "spec.json"))
         entry = json.loads((work / "result.json").read_text())
@@ -235,7 +230,7 @@ def grade_submission_task(self, message: dict) -> dict:
         if entry["graded"]:
             record_once(settings["db_url"], message, entry, worker)
         print(f"queue: {worker}: graded {student} {assignment}: {entry['score']}", flush=True)
-        return {"entry": entry, "autograded": notebooks, "worker": worker, "again": False}
+        return {"entry": entry, "autograded": notebooks, "worker": worker}
     finally:
         sandbox.unmount_below(job_folder)
         shutil.rmtree(job_folder, ignore_errors=True)
@@ -246,7 +241,8 @@ def grade_submission_task(self, message: dict) -> dict:
 def grade_on_queue(submissions, settings: dict, autograded: Path, on_done, cap: float, broker_url: str) -> None:
     """Send one task per (assignment, student, folder) and wait for every result, writing the autograded
     notebooks under ``autograded`` and calling ``on_done(job, entry)`` as each arrives. A broker that restarts
-    meanwhile is waited for; a task with no result after ``cap`` seconds of its own is reported NOT GRADED."""
+    meanwhile is waited for; a task still without a result after ``cap`` seconds for each task still waiting
+    (they are graded in turn) is reported NOT GRADED, and stays queued."""
     from celery.result import AsyncResult
     app.conf.update(broker_url=broker_url, result_backend=broker_url)
     _ledger(settings["db_url"])[0].dispose()  # the ledger table exists before any worker looks for it

@@ -43,6 +43,16 @@ class gradebook_lock:
         self.handle.close()
 
 
+def lock_path(db_url: str) -> Path:
+    """The file ``gradebook_lock`` locks for a gradebook: beside a SQLite file, or one per database URL in the
+    temporary folder (the writers of one machine)."""
+    if db_url.startswith("sqlite:///"):
+        return Path(db_url[len("sqlite:///"):] + ".lock")
+    import hashlib
+    import tempfile
+    return Path(tempfile.gettempdir()) / f"ffnn-gradebook-{hashlib.sha256(db_url.encode()).hexdigest()[:12]}.lock"
+
+
 def job_config(spec):
     """nbgrader's configuration for recording this job: the run's gradebook and autograded folder."""
     config = course.load_config()
