@@ -25,7 +25,7 @@ CSV         ?=
 JOBS        ?=
 
 .PHONY: help env system-packages lab test test-unit test-browser bench lock clean-env release collect autograde \
-        feedback grades similarity roster broker worker
+        feedback grades similarity roster broker worker hub hub-proxy hub-release
 
 help:
 	@echo "make lab     start JupyterLab on the course (student view) and print its URL"
@@ -36,6 +36,8 @@ help:
 	@echo "Instructors: make release | collect [ZIP=downloads.zip] | autograde [ASSIGNMENT=..] [STUDENT=..]"
 	@echo "             make feedback | grades | similarity [ASSIGNMENT=..] | roster CSV=students.csv"
 	@echo "             make broker [PORT=6379] | worker [JOBS=n]: grading on a Celery queue across machines"
+	@echo "             sudo make hub [PORT=8000] [INSTRUCTOR=login] [STUDENTS=\"a b\"] | hub-release ASSIGNMENT=..:"
+	@echo "             the class's JupyterHub, grading each submission when it arrives"
 
 # The environment ------------------------------------------------------------------------------------------------
 env: $(STAMP)
@@ -63,7 +65,8 @@ clean-env:
 
 # Debian packages the grading sandbox (bubblewrap), the PostgreSQL gradebook test, the grading queue's broker
 # (redis-server) and the browser tests need.
-SYSTEM_TOOLS := bwrap:bubblewrap prlimit:util-linux setpriv:util-linux chromium:chromium redis-server:redis-server
+SYSTEM_TOOLS := bwrap:bubblewrap prlimit:util-linux setpriv:util-linux chromium:chromium redis-server:redis-server \
+                npm:npm
 system-packages:
 	@missing=""; for pair in $(SYSTEM_TOOLS); do command -v $${pair%%:*} >/dev/null || missing="$$missing $${pair#*:}"; done; \
 	 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null || missing="$$missing postgresql"; \
@@ -83,21 +86,21 @@ lab: env
 # Everything in one session, so the browser tests (mostly waiting for pages) overlap with the rest; the longest
 # modules go first (tests/conftest.py), so that short ones fill the end.
 XDIST      = -n $(TEST_JOBS) --dist loadfile --no-loadscope-reorder
-test: env system-packages
+test: env system-packages hub-proxy
 	$(BIN)/python -m pytest $(XDIST) $(PYTEST_ARGS) tests
 
 # Four pytest workers on any number of cores: much of the suite waits (kernels starting, cell time limits, servers),
 # and a test module stays on one worker (--dist loadfile), so each module's fixtures are built once.
 TEST_JOBS ?= 4
-test-unit: env system-packages
+test-unit: env system-packages hub-proxy
 	$(BIN)/python -m pytest --ignore=tests/browser $(XDIST) $(PYTEST_ARGS) tests
 
 # JupyterLab and the formgrader in headless Chromium (Debian's), driven by Playwright; screenshots and server logs
 # land in artifacts/browser/.
-test-browser: env system-packages
+test-browser: env system-packages hub-proxy
 	$(BIN)/python -m pytest $(XDIST) $(PYTEST_ARGS) tests/browser
 
-bench: env
+bench: env hub-proxy
 	$(BIN)/python tests/benchmarks/bench_reference.py $(BENCH_ARGS)
 	@echo; echo "Source notebooks, top to bottom in a fresh kernel (goal: < 20 s each on 2 cores):"
 	-$(BIN)/python grader/course.py timings
@@ -105,6 +108,8 @@ bench: env
 	$(BIN)/python tests/benchmarks/bench_grading.py $(GRADING_BENCH_ARGS)
 	@echo
 	$(BIN)/python tests/benchmarks/bench_queue.py
+	@echo
+	$(BIN)/python tests/benchmarks/bench_hub.py
 
 # Instructors (paths from grader/nbgrader_config.py; each prints what it did and where the results are) ----------
 release: env
@@ -134,6 +139,21 @@ broker: env system-packages
 
 worker: env system-packages
 	$(BIN)/python grader/grading_queue.py worker $(if $(JOBS),--jobs $(JOBS),)
+
+# The class's JupyterHub (grader/hub/), as root: accounts for the instructor and the roster's students (or
+# STUDENTS="a b"), nbgrader's exchange, grading on submit. Its proxy comes from npm, pinned in package-lock.json.
+HUB_PROXY := grader/hub/node_modules/.bin/configurable-http-proxy
+hub-proxy: $(HUB_PROXY)
+$(HUB_PROXY): grader/hub/package.json grader/hub/package-lock.json
+	npm ci --prefix grader/hub --no-audit --no-fund --loglevel=error
+	@touch $(HUB_PROXY)
+
+hub: env system-packages hub-proxy
+	$(BIN)/python grader/hub/hub.py --roster $(if $(PORT),--port $(PORT),) \
+	  $(if $(INSTRUCTOR),--instructor $(INSTRUCTOR),) $(foreach s,$(STUDENTS),--student $(s))
+
+hub-release: env
+	$(BIN)/python grader/hub/exchange_release.py $(ASSIGNMENT)
 
 roster: env
 	@[ -n "$(CSV)" ] || { echo "make roster: give the class list, e.g. make roster CSV=students.csv" >&2; exit 2; }

@@ -53,11 +53,14 @@ DEFAULTS = {"cell_timeout": 60, "notebook_timeout": 600, "max_file_mb": 20, "res
 
 
 def discover(submitted: Path, assignment=None, student=None) -> list[tuple[str, str, Path]]:
+    """(assignment, student, folder) of every submission, or of ``assignment`` and ``student`` (a login or a list
+    of them) only."""
     found = []
     if not submitted.is_dir():
         return found
+    students = {student} if isinstance(student, str) else set(student or ())
     for student_dir in sorted(p for p in submitted.iterdir() if p.is_dir()):
-        if student and student_dir.name != student:
+        if students and student_dir.name not in students:
             continue
         for assignment_dir in sorted(p for p in student_dir.iterdir() if p.is_dir()):
             if assignment and assignment_dir.name != assignment:
@@ -171,7 +174,7 @@ def run(options) -> int:
     submissions = discover(submitted, options.assignment, options.student)
     if not submissions:
         print(f"autograde: no submissions in {submitted} for assignment={options.assignment or 'any'} "
-              f"student={options.student or 'any'} (run `make collect` first).")
+              f"student={','.join(options.student or []) or 'any'} (run `make collect` first).")
         return 1
     assignments = sorted({a for a, _, _ in submissions})
     hidden_cases.ensure_secret()
@@ -303,7 +306,7 @@ def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--assignment", default=None)
-    parser.add_argument("--student", default=None)
+    parser.add_argument("--student", action="append", default=None, help="only this student (repeat for more)")
     parser.add_argument("--jobs", type=int, default=None, help="parallel workers (default: all cores)")
     parser.add_argument("--db-url", default=None, help="gradebook (default: nbgrader_config.py's)")
     parser.add_argument("--submitted", default=None, help="submissions folder (default: grader/submitted)")

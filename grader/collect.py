@@ -192,10 +192,11 @@ def collect_zip(config, archive: Path) -> int:
 
 # -------------------------------------------------------------------------------------------- nbgrader exchange
 
-def collect_exchange(config, assignments) -> int:
+def collect_exchange(config, assignments, students=None) -> int:
     """nbgrader's collect (the latest submission of each student, with `--update`), run one student at a time, so
     that a submission it cannot copy does not stop the others. nbgrader deletes a collected submission before it
-    copies a newer one: a copy is taken first and kept in `.previous/`, or put back if the newer one fails."""
+    copies a newer one: a copy is taken first and kept in `.previous/`, or put back if the newer one fails.
+    ``students``: only these (the hub's grading on submit); default: everyone in the exchange."""
     grader = course.api(config)
     if getattr(grader, "exchange_missing", False):
         print(f"collect: nbgrader's exchange ({grader.exchange_root}) does not exist; collect from an LMS "
@@ -207,6 +208,8 @@ def collect_exchange(config, assignments) -> int:
     inbound = Path(grader.exchange_root) / grader.course_id / "inbound"
     for assignment in assignments:
         records = _inbound_records(inbound, assignment)
+        if students is not None:
+            records = {student: found for student, found in records.items() if student in students}
         before = _submissions(submitted, assignment)
         expected = sorted(p.name for p in (course.SOURCE / assignment).glob("*.ipynb"))
         outcomes = Counter()
@@ -214,6 +217,9 @@ def collect_exchange(config, assignments) -> int:
             unknown = NOT_ON_ROSTER if roster and student not in roster else ""
             outcomes[_collect_student(grader, inbound, submitted / student / assignment, records[student],
                                       expected, unknown)] += 1
+        if students is not None:
+            status |= bool(outcomes["FAILED"])
+            continue
         for student in sorted(set(before) - set(records)):
             print(f"collect: {student} {assignment}: collected before (submitted {before[student][0]}), no longer "
                   f"in the exchange: kept as it is")

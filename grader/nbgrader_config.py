@@ -31,6 +31,8 @@ c.CourseDirectory.solution_directory = os.path.join("grader", "released_solution
 # The gradebook: SQLite next to this file unless FFNN_GRADEBOOK_URL names another SQLAlchemy URL (PostgreSQL...).
 c.CourseDirectory.db_url = os.environ.get("FFNN_GRADEBOOK_URL", "sqlite:///" + os.path.join(GRADER, "gradebook.db"))
 c.Exchange.root = os.environ.get("FFNN_EXCHANGE", "/srv/nbgrader/exchange")
+# On the class hub the exchange's course folders belong to the instructors' group (grader/hub/accounts.py).
+c.CourseDirectory.groupshared = os.environ.get("FFNN_GROUPSHARED") == "1"
 # Only notebooks and the files they read belong to an assignment; never caches or checkpoints.
 c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", ".*"]
 

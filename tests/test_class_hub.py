@@ -1,0 +1,215 @@
+"""The class hub (grader/hub/): real accounts, nbgrader's exchange with its permissions, grading on submit with
+feedback returned through the exchange, the resubmission limit, a hostile submission, and bad input.
+
+One hub for the module (tests/class_hub.py: `make hub`'s script as root, real Unix users made for the run); each
+test acts through the exchange as its own student, with that student's permissions (`runuser`). The browser half
+(log in, fetch, answer, submit, see the feedback) is tests/browser/test_hub_browser.py.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import corpus  # noqa: E402
+from class_hub import ASSIGNMENT, ClassHub  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "grader"))
+import hidden_cases  # noqa: E402
+
+INTERVAL = 30  # seconds between two gradings of one student's assignment, for this hub
+
+pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="the hub makes real accounts: run the tests as root "
+                                "(make test does, on CI)")
+
+
+@pytest.fixture(scope="module")
+def hub():
+    with ClassHub(students=6, extra=1, interval=INTERVAL) as running:
+        yield running
+
+
+def answered(released: Path, mistakes=()) -> bytes:
+    """The released notebook with every answer cell written as the solution has it, except the functions in
+    ``mistakes``, written with corpus.MISTAKES's catalogued mistake."""
+    source = nbformat.read(corpus.SOURCE, as_version=4)
+    nb = nbformat.read(released, as_version=4)
+    solutions = {c.metadata["nbgrader"]["grade_id"]: c.source for c in source.cells
+                 if c.metadata.get("nbgrader", {}).get("solution")}
+    for cell in nb.cells:
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id", "")
+        if grade_id in solutions:
+            function = grade_id[len("answer_"):]
+            cell.source = corpus.MISTAKES[function][0].strip() if function in mistakes else solutions[grade_id]
+    return nbformat.writes(nb).encode()
+
+
+def inbound(hub) -> dict:
+    """{submission folder: {file: bytes}} of the exchange's inbound, read as root."""
+    folder = hub.exchange / "ffnn" / "inbound"
+    return {p.name: {f.name: f.read_bytes() for f in p.iterdir() if f.is_file()} for p in folder.iterdir()}
+
+
+def test_students_read_only_what_is_theirs(hub):
+    student, other = hub.students[0], hub.students[1]
+    own = hub.fetch(student)
+    assert own.exists() and (own.parent / "ffnn" / "check.py").exists(), "the release carries the package"
+    assert not (own.parent / "ffnn" / "reference").exists()
+    assert not (own.parent / "ffnn" / "provided" / "network.py").exists(), "notebook 1 gets no later answers"
+    for secret in [ROOT / "solutions" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", ROOT / "grader" / "nbgrader_config.py",
+                   ROOT / "shared" / "ffnn" / "reference" / "two_layer.py", ROOT / ".git" / "config",
+                   ROOT / "tests" / "notebook_answers.py", hub.state / "passwords.txt"]:
+        assert secret.exists(), secret
+        result = hub.as_student(student, "cat", str(secret))
+        assert result.returncode != 0 and "Permission denied" in result.stderr, secret
+    listing = hub.as_student(student, "ls", str(hub.exchange / "ffnn" / "inbound"))
+    assert listing.returncode != 0 and "Permission denied" in listing.stderr
+    assert hub.as_student(student, "touch", str(hub.exchange / "ffnn" / "outbound" / "x")).returncode != 0
+    assert hub.as_student(other, "ls", f"/home/{student}").returncode != 0, "homes are private"
+    # the course's Python, with the package from the released folder (the clone's own is closed to students)
+    imported = hub.as_student(student, str(ROOT / ".venv" / "bin" / "python"), "-c",
+                              f"import os; os.chdir('{own.parent}'); import sys; sys.path.insert(0, '');"
+                              "import ffnn, ffnn.check; print(ffnn.__file__)")
+    assert imported.returncode == 0, imported.stderr
+    assert imported.stdout.strip().startswith(str(own.parent)), imported.stdout
+    blocked = hub.as_student(student, str(ROOT / ".venv" / "bin" / "python"), "-c", "import ffnn.reference")
+    assert blocked.returncode != 0
+
+
+def test_a_submission_is_graded_and_its_feedback_returned(hub):
+    student = hub.students[0]
+    notebook = hub.fetch(student)
+    hub.write_as(student, notebook, answered(notebook, mistakes=["backward_propagation"]))
+    submitted = hub.submit(student)
+    assert submitted.returncode == 0, submitted.stderr
+    pages = hub.wait_for_feedback(student)
+    page = pages[-1].read_text()
+    assert "forgot the 1/m factor" in page, "the named mistake reaches the student"
+    score = hub.gradebook_scores()[(student, ASSIGNMENT)]
+    assert 0 < score < 15
+    assert f"{score:g}" in page
+    for line in hidden_cases.hidden_source_lines(ASSIGNMENT):
+        assert line not in page, f"a hidden test reached the student: {line}"
+    assert "graded" in hub.service_log() and student in hub.service_log()
+
+
+def test_resubmissions_wait_for_the_interval_all_are_kept_and_the_latest_is_graded(hub):
+    student = hub.students[1]
+    notebook = hub.fetch(student)
+    hub.write_as(student, notebook, answered(notebook, mistakes=["compute_cost", "predict"]))
+    assert hub.submit(student).returncode == 0
+    first = hub.wait_for_feedback(student)
+    first_score = hub.gradebook_scores()[(student, ASSIGNMENT)]
+    # two more within the interval: the first waits (a notice says until when), the second replaces it
+    hub.write_as(student, notebook, answered(notebook, mistakes=["predict"]))
+    assert hub.submit(student).returncode == 0
+    pages = hub.wait_for_feedback(student, count=2, timeout=30)
+    assert "graded at most once every" in pages[-1].read_text()
+    time.sleep(1.1)  # nbgrader names submissions by their time, to the microsecond; a clear gap between them
+    hub.write_as(student, notebook, answered(notebook))
+    assert hub.submit(student).returncode == 0
+    mine = [name for name in inbound(hub) if name.startswith(f"{student}+")]
+    assert len(mine) == 3, "every submission stays in the exchange"
+    hub.wait_for_feedback(student, count=3, timeout=INTERVAL + 240)
+
+    def outcomes():
+        state = json.loads((hub.folder / "on-submit" / "state.json").read_text())
+        return [state["handled"].get(name, "") for name in sorted(mine)]
+
+    deadline = time.time() + INTERVAL + 240
+    while not outcomes()[2] and time.time() < deadline:
+        time.sleep(2)
+    assert hub.gradebook_scores()[(student, ASSIGNMENT)] == 15 != first_score, "the latest (all correct) is graded"
+    outcomes = outcomes()
+    assert outcomes[0].startswith("graded") and outcomes[1].startswith("superseded") and \
+        outcomes[2].startswith("graded 15/15"), outcomes
+    latest = hub.feedback_pages(student)[-1].read_text()
+    assert "15" in latest and "graded at most once" not in latest
+    assert first[0].exists(), "feedback fetched earlier is kept"
+
+
+def test_a_hostile_submission_changes_nobody_elses_grade(hub):
+    honest, attacker = hub.students[2], hub.students[3]
+    notebook = hub.fetch(honest)
+    hub.write_as(honest, notebook, answered(notebook))
+    assert hub.submit(honest).returncode == 0
+    hub.wait_for_feedback(honest)
+    assert hub.gradebook_scores()[(honest, ASSIGNMENT)] == 15
+    theirs = hub.fetch(attacker)
+    gradebook = Path(hub.env["FFNN_GRADEBOOK_URL"][len("sqlite:///"):])
+    source = nbformat.read(corpus.SOURCE, as_version=4)
+    attack = corpus.hostile(corpus.without_demonstrations(copy.deepcopy(source)), hub.folder, str(gradebook))
+    hub.write_as(attacker, theirs, nbformat.writes(attack["attacks-files"].notebook).encode())
+    assert hub.submit(attacker).returncode == 0
+    hub.wait_for_feedback(attacker)
+    scores = hub.gradebook_scores()
+    assert scores[(honest, ASSIGNMENT)] == 15, "the honest student's grade is unchanged"
+    assert (attacker, ASSIGNMENT) in scores
+    assert not (Path(f"/home/{honest}") / corpus.STARTUP_FILE).exists()
+    assert "tampered" not in (ROOT / "shared" / "ffnn" / "check.py").read_text()
+
+
+def test_bad_input_gets_a_clear_message_and_nothing_is_lost(hub):
+    broken, wrong, empty = hub.students[4], hub.students[5], hub.students[0]
+    outsider = hub.outsiders[0]
+    # a notebook that is not JSON
+    notebook = hub.fetch(broken)
+    hub.write_as(broken, notebook, b'{"cells": [ this is not JSON')
+    assert hub.submit(broken).returncode == 0
+    # the wrong assignment: notebook 2 in notebook 1's folder; and a name the course does not have, which
+    # nbgrader refuses to submit (so the test writes it into the exchange as the student could by hand)
+    hub.fetch(wrong)
+    mine = Path(f"/home/{wrong}/{ASSIGNMENT}")
+    subprocess.run(["runuser", "-u", wrong, "--", "rm", str(mine / f"{ASSIGNMENT}.ipynb")], check=True)
+    other = "02_l_layer_network"
+    hub.write_as(wrong, mine / f"{other}.ipynb", (ROOT / "notebooks" / other / f"{other}.ipynb").read_bytes())
+    assert hub.submit(wrong).returncode == 0
+    refused = hub.submit(wrong, "01_two_layer_netwrk")
+    assert refused.returncode != 0 and "Assignment not found" in refused.stderr
+    crafted = hub.exchange / "ffnn" / "inbound" / f"{wrong}+01_two_layer_netwrk+2026-01-01 00:00:00.000000 UTC+x"
+    subprocess.run(["runuser", "-u", wrong, "--", "cp", "-r", str(mine), str(crafted)], check=True)
+    # a submission without a notebook: a folder of the assignment's name holding a scratch file only
+    scratch = Path(f"/home/{empty}/scratch")
+    subprocess.run(["runuser", "-u", empty, "--", "mkdir", "-p", str(scratch / ASSIGNMENT)], check=True)
+    hub.write_as(empty, scratch / ASSIGNMENT / "notes.txt", b"my notes\n")
+    assert hub.submit(empty, cwd=scratch).returncode == 0
+    # a student with an account who is not on the roster
+    hub.fetch(outsider)
+    assert hub.submit(outsider).returncode == 0
+    before = inbound(hub)
+
+    def line_about(who, phrase, timeout=180):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            lines = [line for line in hub.service_log().splitlines() if who in line and phrase in line]
+            if lines:
+                return lines[0]
+            time.sleep(2)
+        raise AssertionError(f"no log line about {who} with {phrase!r}:\n{hub.service_log()[-3000:]}")
+
+    assert "not on this course's roster" in hub.wait_for_feedback(outsider)[-1].read_text()
+    line_about(outsider, "not on this course's roster")
+    page = hub.wait_for_feedback(wrong)[-1].read_text()
+    assert f"You submitted {other}.ipynb, the notebook of assignment {other}" in page
+    line_about(wrong, "the notebook of another assignment")
+    line_about(wrong, "no released assignment named '01_two_layer_netwrk'")
+    page = hub.wait_for_feedback(broken)[-1].read_text()
+    assert "not valid JSON" in page and "scores 0" in page
+    assert hub.gradebook_scores()[(broken, ASSIGNMENT)] == 0
+    line_about(empty, "no notebook")
+    assert (scratch / ASSIGNMENT / "notes.txt").read_bytes() == b"my notes\n"
+    after = inbound(hub)
+    for name, files in before.items():
+        assert after[name] == files, f"{name} changed in the exchange"
+    assert any(name.startswith(f"{broken}+") and files.get(f"{ASSIGNMENT}.ipynb") == b'{"cells": [ this is not JSON'
+               for name, files in after.items()), "the broken notebook is kept byte for byte"
