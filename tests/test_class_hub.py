@@ -178,6 +178,14 @@ def test_bad_input_gets_a_clear_message_and_nothing_is_lost(hub):
     assert refused.returncode != 0 and "Assignment not found" in refused.stderr
     crafted = hub.exchange / "ffnn" / "inbound" / f"{wrong}+01_two_layer_netwrk+2026-01-01 00:00:00.000000 UTC+x"
     subprocess.run(["runuser", "-u", wrong, "--", "cp", "-r", str(mine), str(crafted)], check=True)
+    # links and special files written straight into the exchange: the grader (root) must not read through them
+    hub.fetch(empty)
+    linked = hub.exchange / "ffnn" / "inbound" / f"{empty}+{ASSIGNMENT}+2026-01-02 00:00:00.000000 UTC+y"
+    subprocess.run(["runuser", "-u", empty, "--", "cp", "-r", f"/home/{empty}/{ASSIGNMENT}", str(linked)],
+                   check=True)
+    subprocess.run(["runuser", "-u", empty, "--", "ln", "-s", str(hub.state / "passwords.txt"),
+                    str(linked / "passwords.txt")], check=True)
+    subprocess.run(["runuser", "-u", empty, "--", "mkfifo", str(linked / "pipe")], check=True)
     # a submission without a notebook: a folder of the assignment's name holding a scratch file only
     scratch = Path(f"/home/{empty}/scratch")
     subprocess.run(["runuser", "-u", empty, "--", "mkdir", "-p", str(scratch / ASSIGNMENT)], check=True)
@@ -207,6 +215,17 @@ def test_bad_input_gets_a_clear_message_and_nothing_is_lost(hub):
     assert "not valid JSON" in page and "scores 0" in page
     assert hub.gradebook_scores()[(broken, ASSIGNMENT)] == 0
     line_about(empty, "no notebook")
+    line_about(empty, "passwords.txt is a symbolic link or a special file")
+    assert "pipe is a symbolic link or a special file" in line_about(empty, "cannot be read safely")
+    with pytest.raises(PermissionError):  # sealed: the student can no longer change what is graded
+        os.setegid(os.stat(f"/home/{empty}").st_gid)
+        os.seteuid(os.stat(f"/home/{empty}").st_uid)
+        try:
+            (linked / "late.txt").write_text("swapped in later")
+        finally:
+            os.seteuid(0)
+            os.setegid(0)
+    assert not any("password" in f.name for f in (hub.folder / "submitted").rglob("*")), "nothing read through"
     assert (scratch / ASSIGNMENT / "notes.txt").read_bytes() == b"my notes\n"
     after = inbound(hub)
     for name, files in before.items():

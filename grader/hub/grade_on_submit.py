@@ -5,8 +5,10 @@ its feedback there, so the student's assignment list shows it (Fetch Feedback) w
 
 Every ``POLL`` seconds it reads the exchange's inbound folder. For each submission not handled before:
 
+- **Sealed** first: the submission's folders become root's, so the student can no longer change what is graded;
+  a symbolic link, a special file or more than FFNN_SUBMISSION_MAX_MB (100) in it is refused (``seal``).
 - **Refused, with a notice in the student's feedback and a line in the instructor's log** (the submission stays in
-  the exchange, untouched): a folder whose owner is not the student it names (forged), a student not on the
+  the exchange, its files untouched): a folder whose owner is not the student it names (forged), a student not on the
   roster, an assignment the course does not have or has not released, another assignment's notebook in place of
   this one's, a submission with no notebook (log only: nbgrader finds feedback through a submitted notebook).
 - **Waiting**: a student's submissions of an assignment are graded at most once per ``--interval`` seconds
@@ -34,6 +36,7 @@ import os
 import pwd
 import re
 import signal
+import stat
 import subprocess
 import sys
 import time
@@ -51,6 +54,7 @@ from atomic_write import write_text  # noqa: E402
 POLL = 2.0
 RETRY = 60.0
 DEFAULT_INTERVAL = float(os.environ.get("FFNN_SUBMIT_INTERVAL", "600"))
+MAX_MB = float(os.environ.get("FFNN_SUBMISSION_MAX_MB", "100"))
 STATE = Path(os.environ.get("FFNN_ON_SUBMIT_STATE", GRADER / "reports" / "on-submit"))
 
 
@@ -77,10 +81,50 @@ def scan(inbound: Path) -> list[Submission]:
     found = []
     for path in inbound.iterdir() if inbound.is_dir() else []:
         parts = path.name.rsplit("+", 3)
-        if len(parts) == 4 and path.is_dir():
+        if len(parts) == 4:  # a folder, or anything else that seal() refuses
             found.append(Submission(path.name, parts[0], parts[1], parts[2], path))
     far_past = datetime.datetime(1970, 1, 1)
     return sorted(found, key=lambda s: ((s.when or far_past).replace(tzinfo=None), s.name))
+
+
+def seal(path: Path, max_bytes: float) -> tuple[int | None, str | None]:
+    """Make a submission's folders root's (0755), so the student who wrote them can no longer add, remove or
+    replace anything in them, and check what they hold: (the uid that wrote the folder, a problem or None).
+    Only folders and regular files pass: a symbolic link or a special file (a FIFO) in the exchange would have the
+    grader (root) read what it points to, or hang. Folders are opened without following links and walked by
+    descriptor, each sealed before it is listed, so nothing can be swapped in between. Files keep their owner
+    (a student's hard link to their own file stays theirs) and cannot change type in a sealed folder."""
+    try:
+        top = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+    except OSError as error:
+        return None, f"{path.name} is not a folder ({error.strerror})"
+    try:
+        owner = os.fstat(top).st_uid
+        problems, total = [], [0]
+
+        def walk(fd, where):
+            os.fchown(fd, 0, 0)
+            os.fchmod(fd, 0o755)
+            for name in sorted(os.listdir(fd)):
+                info = os.stat(name, dir_fd=fd, follow_symlinks=False)
+                if stat.S_ISDIR(info.st_mode):
+                    inner = os.open(name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=fd)
+                    try:
+                        walk(inner, f"{where}{name}/")
+                    finally:
+                        os.close(inner)
+                elif stat.S_ISREG(info.st_mode):
+                    total[0] += info.st_size
+                else:
+                    problems.append(f"{where}{name} is a symbolic link or a special file, not a file")
+
+        walk(top, "")
+    finally:
+        os.close(top)
+    if total[0] > max_bytes:
+        problems.append(f"it holds {total[0] / 2**20:.0f} MB, more than the {max_bytes / 2**20:.0f} MB a submission "
+                        f"may hold")
+    return owner, "; ".join(problems) or None
 
 
 def notice_page(title: str, message: str) -> str:
@@ -107,6 +151,8 @@ class Service:
         self.state.setdefault("handled", {})   # submission folder -> what was done
         self.state.setdefault("graded", {})    # "student/assignment" -> when its last feedback was released (epoch)
         self.state.setdefault("waiting", {})   # submission folder -> when it will be graded (epoch)
+        self.state.setdefault("sealed", {})    # submission folder -> [uid that wrote it, problem or None]
+        self.max_bytes = MAX_MB * 2**20
         self.retry_at = 0.0
 
     # ------------------------------------------------------------------------------------------------ records
@@ -140,12 +186,21 @@ class Service:
 
     # ------------------------------------------------------------------------------------------------ checks
     def refusal(self, submission: Submission, roster: set, released: set) -> tuple[str, str] | None:
-        """(notice title, message) when the submission cannot be graded, else None."""
+        """(notice title, message) when the submission cannot be graded, else None. The first time a submission
+        is seen it is sealed (``seal``); who wrote it and what was wrong with its files are kept in the state."""
+        sealed = self.state["sealed"].get(submission.name)
+        if sealed is None:
+            sealed = self.state["sealed"][submission.name] = seal(submission.path, self.max_bytes)
+        writer, problem = sealed
         try:
-            owner = pwd.getpwnam(submission.student).pw_uid
+            student = pwd.getpwnam(submission.student).pw_uid
         except KeyError:
-            owner = None
-        if owner is None or submission.path.stat().st_uid != owner:
+            student = None
+        if problem:
+            return ("Not graded: the submission cannot be read safely",
+                    f"In {submission.name}: {problem}. It is kept for the instructor. Submit your notebook again "
+                    f"from the Assignments tab.")
+        if student is None or writer != student:
             return ("Not graded: this submission is not yours",
                     f"The folder {submission.name} names {submission.student} but was written by another "
                     f"account. It is kept for the instructor.")
