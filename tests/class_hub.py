@@ -40,7 +40,8 @@ class ClassHub:
     """``with ClassHub(students=2) as hub:`` the hub at hub.url, logins hub.instructor / hub.students,
     passwords hub.passwords; ``extra`` accounts exist but are not on the roster."""
 
-    def __init__(self, students: int = 2, extra: int = 0, interval: float = 0, jobs: int | None = None):
+    def __init__(self, students: int = 2, extra: int = 0, interval: float = 0, jobs: int | None = None,
+                 environment: dict | None = None):
         # a folder of its own that students can pass through (pytest's temporary folders are private to root)
         self.folder = Path(tempfile.mkdtemp(prefix="ffnn-hub-"))
         self.tag = secrets.token_hex(2)
@@ -60,6 +61,8 @@ class ClassHub:
                     "FFNN_ON_SUBMIT_STATE": str(f / "on-submit"), "FFNN_SUBMIT_INTERVAL": str(interval)}
         if jobs:
             self.env["FFNN_SUBMIT_JOBS"] = str(jobs)
+        for key, value in (environment or {}).items():  # may name the run's students: {student 1} ...
+            self.env[key] = value.format(*self.students)
         self.process = None
         self.passwords = {}
 

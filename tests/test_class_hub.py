@@ -35,7 +35,9 @@ pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="the hub makes real ac
 
 @pytest.fixture(scope="module")
 def hub():
-    with ClassHub(students=6, extra=1, interval=INTERVAL) as running:
+    # the seventh student's gradings fail on the grader's side (grade_submission.py's injected fault)
+    with ClassHub(students=7, extra=1, interval=INTERVAL,
+                  environment={"FFNN_GRADER_FAULT": "{6}:always"}) as running:
         yield running
 
 
@@ -232,3 +234,17 @@ def test_bad_input_gets_a_clear_message_and_nothing_is_lost(hub):
         assert after[name] == files, f"{name} changed in the exchange"
     assert any(name.startswith(f"{broken}+") and files.get(f"{ASSIGNMENT}.ipynb") == b'{"cells": [ this is not JSON'
                for name, files in after.items()), "the broken notebook is kept byte for byte"
+
+
+def test_a_grading_that_fails_on_the_graders_side_is_tried_again_not_scored(hub):
+    student = hub.students[6]
+    notebook = hub.fetch(student)
+    hub.write_as(student, notebook, answered(notebook))
+    assert hub.submit(student).returncode == 0
+    page = hub.wait_for_feedback(student)[-1].read_text()
+    assert "the failure was on the grader's side, not in your work" in page and "graded again after" in page
+    assert (student, ASSIGNMENT) not in hub.gradebook_scores(), "nothing recorded: not a 0"
+    state = json.loads((hub.folder / "on-submit" / "state.json").read_text())
+    mine = [name for name in state["attempts"] if name.startswith(f"{student}+")]
+    assert len(mine) == 1 and state["attempts"][mine[0]] == 1 and mine[0] not in state["handled"], \
+        "the submission stays pending for the next attempt"

@@ -52,6 +52,7 @@ import staging  # noqa: E402
 from atomic_write import write_text  # noqa: E402
 
 POLL = 2.0
+ATTEMPTS = 3  # gradings of one submission that may fail on the grader's side before it is reported NOT GRADED
 RETRY = 60.0
 DEFAULT_INTERVAL = float(os.environ.get("FFNN_SUBMIT_INTERVAL", "600"))
 MAX_MB = float(os.environ.get("FFNN_SUBMISSION_MAX_MB", "100"))
@@ -151,6 +152,7 @@ class Service:
         self.state.setdefault("handled", {})   # submission folder -> what was done
         self.state.setdefault("graded", {})    # "student/assignment" -> when its last feedback was released (epoch)
         self.state.setdefault("waiting", {})   # submission folder -> when it will be graded (epoch)
+        self.state.setdefault("attempts", {})  # submission folder -> gradings that failed on the grader's side
         self.state.setdefault("sealed", {})    # submission folder -> [uid that wrote it, problem or None]
         self.max_bytes = MAX_MB * 2**20
         self.retry_at = 0.0
@@ -340,8 +342,21 @@ class Service:
         key = f"{submission.student}/{submission.assignment}"
         collected = (folder / "timestamp.txt").read_text().strip() if (folder / "timestamp.txt").exists() else "?"
         if entry is None or not entry.get("graded"):
-            notes = "; ".join((entry or {}).get("notes", [])) or "no report entry"
-            outcome = f"NOT GRADED: {notes}"
+            notes = "; ".join((entry or {}).get("notes", [])) or "no report entry (see collect's lines above)"
+            attempts = self.state["attempts"][submission.name] = self.state["attempts"].get(submission.name, 0) + 1
+            if attempts < ATTEMPTS:  # a failure on the grader's side: the submission stays pending
+                at = time.strftime("%H:%M:%S", time.localtime(self.state["graded"][key] + self.interval))
+                self.log(f"{key} {submission.name}: NOT GRADED (attempt {attempts} of {ATTEMPTS}): {notes}; tried "
+                         f"again after {at}")
+                self.notice(submission, "Not graded yet: the grader failed",
+                            f"The grader could not grade your submission of {submission.assignment} "
+                            f"({submission.stamp}): the failure was on the grader's side, not in your work. It is "
+                            f"kept and will be graded again after {at}.")
+                return
+            outcome = f"NOT GRADED after {attempts} attempts: {notes}"
+            self.notice(submission, "Not graded: the grader failed",
+                        f"The grader could not grade your submission of {submission.assignment} ({submission.stamp}) "
+                        f"after {attempts} attempts. It is kept, and your instructor has been told.")
         else:
             outcome = f"graded {entry['score']:g}/{entry['max_score']:g} (collected the submission of {collected})"
         for other in scan(self.inbound):
