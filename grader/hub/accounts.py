@@ -15,8 +15,8 @@ Each step is idempotent and prints what it changed:
    submissions and sees nobody else's), ``feedback`` readable only by a file's exact (secret) name.
 3. **The course clone, locked**: students run the course's Python (``.venv``) but read nothing else of the clone
    (solutions, hidden tests, the gradebook, the grading secret, the reference implementation, git history). The
-   clone's root becomes 0711 (enter, not list), ``.venv`` stays readable, every other top-level entry belongs to
-   ``ffnn-instructors`` without access for others; ``grader/`` is group-writable for the formgrader.
+   clone's root becomes 0751 (others may pass, not list), ``.venv`` stays readable, every other top-level entry
+   belongs to ``ffnn-instructors`` without access for others; ``grader/`` is group-writable for the formgrader.
 4. **The course's Python runnable by students**: the folders above its base installation passable by others.
 5. **The students' server configuration** (``student_config/``) copied where students can read it
    (``--shared``, default /srv/ffnn): nbgrader's assignment list and Validate, no formgrader.
@@ -107,8 +107,8 @@ def ensure_exchange(root: Path, owner: str):
 def lock_clone(root: Path = ROOT):
     """Students can run .venv's Python and nothing else of the clone (see the module's docstring)."""
     gid = grp.getgrnam(INSTRUCTORS).gr_gid
-    os.chown(root, 0, gid)
-    root.chmod(0o711)
+    os.chown(root, -1, gid)
+    root.chmod(0o751)
     locked = []
     for entry in sorted(root.iterdir()):
         if entry.name in STUDENT_READABLE:
@@ -127,7 +127,7 @@ def lock_clone(root: Path = ROOT):
         os.chown(path, -1, gid, follow_symlinks=False)
         if not path.is_symlink():
             path.chmod(stat.S_IMODE(path.stat().st_mode) | (0o2070 if path.is_dir() else 0o060))
-    say(f"locked the course clone {root}: others may enter it and use .venv; {len(locked)} entries are for "
+    say(f"locked the course clone {root}: others may pass through it to use .venv; {len(locked)} entries are for "
         f"{INSTRUCTORS} only ({', '.join(locked[:8])}{', ...' if len(locked) > 8 else ''})")
 
 

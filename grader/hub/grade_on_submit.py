@@ -345,6 +345,7 @@ class Service:
             notes = "; ".join((entry or {}).get("notes", [])) or "no report entry (see collect's lines above)"
             attempts = self.state["attempts"][submission.name] = self.state["attempts"].get(submission.name, 0) + 1
             if attempts < ATTEMPTS:  # a failure on the grader's side: the submission stays pending
+                self.state["waiting"][submission.name] = self.state["graded"][key] + self.interval  # no other notice
                 at = time.strftime("%H:%M:%S", time.localtime(self.state["graded"][key] + self.interval))
                 self.log(f"{key} {submission.name}: NOT GRADED (attempt {attempts} of {ATTEMPTS}): {notes}; tried "
                          f"again after {at}")

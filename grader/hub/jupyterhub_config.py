@@ -58,7 +58,12 @@ def _per_user(spawner):
     spawner.environment["FFNN_EXCHANGE"] = EXCHANGE
     spawner.environment["PATH"] = VENV_BIN + os.pathsep + os.environ.get("PATH", "/usr/bin:/bin")
     if instructor:
-        spawner.environment["JUPYTER_CONFIG_PATH"] = os.path.join(HUB, "instructor_config")
+        # grader/ holds the course's nbgrader_config.py: the formgrader finds the course there, wherever it starts
+        spawner.environment["JUPYTER_CONFIG_PATH"] = os.pathsep.join([os.path.join(HUB, "instructor_config"),
+                                                                      os.path.join(ROOT, "grader")])
+        for key in ("FFNN_GRADEBOOK_URL", "FFNN_SUBMITTED", "FFNN_AUTOGRADED", "FFNN_FEEDBACK"):
+            if os.environ.get(key):  # the same gradebook and folders as the grading service's
+                spawner.environment[key] = os.environ[key]
         spawner.environment["FFNN_RELEASE"] = os.environ.get("FFNN_HUB_RELEASE", os.path.join(HUB, "staged-release"))
         spawner.environment["FFNN_GROUPSHARED"] = "1"
         spawner.notebook_dir = ROOT

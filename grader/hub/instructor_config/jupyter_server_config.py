@@ -10,6 +10,10 @@ from jupyter_core.paths import jupyter_runtime_dir
 
 c = get_config()  # noqa: F821 - provided by traitlets when it runs this file
 
+# What the formgrader writes (the gradebook, feedback) stays writable by the other instructors (the group
+# ffnn-instructors owns grader/, grader/hub/accounts.py).
+os.umask(0o002)
+
 c.ServerApp.jpserver_extensions = {
     "nbgrader.server_extensions.formgrader": True,
     "nbgrader.server_extensions.course_list": False,
