@@ -26,6 +26,17 @@ def _feedback_for(pairs):
     return done
 
 
+def generate(pairs, jobs=None):
+    """The feedback pages of (assignment, student) pairs, one share of them per core (each page is an nbconvert
+    export of its own): [(pair, error or None)]. Also used by the hub's grading on submit."""
+    jobs = max(1, min(jobs or os.cpu_count() or 1, len(pairs)))
+    if jobs == 1:
+        return _feedback_for(pairs)
+    import concurrent.futures
+    with concurrent.futures.ProcessPoolExecutor(jobs) as pool:
+        return [item for share in pool.map(_feedback_for, [pairs[i::jobs] for i in range(jobs)]) for item in share]
+
+
 def feedback(options) -> int:
     config = _feedback_config()
     autograded = course.folder(config, "autograded_directory")
@@ -35,15 +46,7 @@ def feedback(options) -> int:
     if not pairs:
         print(f"feedback: nothing autograded in {autograded} (run `make autograde` first).")
         return 1
-    # one share of the submissions per core: each page is an nbconvert export of its own
-    jobs = max(1, min(options.jobs or os.cpu_count() or 1, len(pairs)))
-    shares = [pairs[i::jobs] for i in range(jobs)]
-    if jobs == 1:
-        done = _feedback_for(pairs)
-    else:
-        import concurrent.futures
-        with concurrent.futures.ProcessPoolExecutor(jobs) as pool:
-            done = [item for share in pool.map(_feedback_for, shares) for item in share]
+    done = generate(pairs, options.jobs)
     status = 0
     for (assignment, student), error in sorted(done):
         if error is not None:

@@ -48,6 +48,7 @@ GRADER = HUB.parent
 sys.path.insert(0, str(GRADER))
 import collect  # noqa: E402
 import course  # noqa: E402
+import feedback  # noqa: E402
 import staging  # noqa: E402
 from atomic_write import write_text  # noqa: E402
 
@@ -325,14 +326,14 @@ class Service:
         return report
 
     def feedback(self, assignment: str, students: list[str]):
+        """`make feedback`'s pages (feedback.generate, on every core), then nbgrader's release_feedback for each."""
         grader = course.api(self.config)
         autograded = course.folder(self.config, "autograded_directory")
-        for student in students:
-            if not any((autograded / student / assignment).glob("*.ipynb")):
-                continue  # nothing could be graded (a notebook that is not JSON): finish() leaves a notice
-            result = grader.generate_feedback(assignment, student, force=True)
-            if result["success"]:
-                result = grader.release_feedback(assignment, student)
+        # nothing could be graded without an autograded notebook (one that is not JSON): finish() leaves a notice
+        pairs = [(assignment, s) for s in students if any((autograded / s / assignment).glob("*.ipynb"))]
+        for (_, student), error in feedback.generate(pairs, self.jobs) if pairs else []:
+            result = {"success": False, "error": error} if error is not None else \
+                grader.release_feedback(assignment, student)
             if not result["success"]:
                 self.log(f"{student}/{assignment}: feedback FAILED: {(result.get('error') or '')[-400:]}")
 
