@@ -64,7 +64,8 @@ def main(argv=None) -> int:
         quiet = []
         for student in hub.students[options.students:]:
             notebook = hub.fetch(student)
-            hub.write_as(student, notebook, answered(notebook, mistakes=["backward_propagation"]))
+            answer = answered(notebook, mistakes=["backward_propagation"], demonstrations=True)
+            hub.write_as(student, notebook, answer)
             hub.submit(student)
             at = time.time()
             folder = next(p for p in inbound.iterdir() if p.name.startswith(f"{student}+"))
@@ -78,7 +79,8 @@ def main(argv=None) -> int:
 
         def fetch(student):
             notebook = hub.fetch(student)
-            hub.write_as(student, notebook, answered(notebook, mistakes=rng.choice(mistakes)))
+            answer = answered(notebook, mistakes=rng.choice(mistakes), demonstrations=True)
+            hub.write_as(student, notebook, answer)
             notebooks[student] = notebook
 
         for batch in range(0, options.students, 4):

@@ -100,8 +100,15 @@ def nbgrader_menu(page) -> list[str]:
     menu = page.locator("#jp-mainmenu-nbgrader")
     menu.wait_for()
     labels = menu.locator(".lm-Menu-item:not(.lm-mod-hidden) .lm-Menu-itemLabel").all_inner_texts()
-    page.keyboard.press("Escape")
-    menu.wait_for(state="hidden")
+    for attempt in range(3):  # Escape reaches the menu only when it has the focus, which a loaded machine delays
+        menu.focus()
+        page.keyboard.press("Escape")
+        try:
+            menu.wait_for(state="hidden", timeout=10_000)
+            break
+        except Exception:  # noqa: BLE001 - Playwright's timeout; the last attempt's is raised
+            if attempt == 2:
+                raise
     return [label.strip() for label in labels]
 
 
