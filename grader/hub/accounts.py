@@ -69,7 +69,7 @@ def ensure_group():
     try:
         grp.getgrnam(INSTRUCTORS)
     except KeyError:
-        _run("groupadd", INSTRUCTORS)
+        _run("groupadd", "--force", INSTRUCTORS)  # --force: another set-up running now may have just made it
         say(f"created the group {INSTRUCTORS}")
 
 
