@@ -8,8 +8,7 @@ import pytest
 #: The modules that take longest (mostly waiting for kernels, graders and pages), started first so that the short
 #: ones fill the end of a parallel run (`--dist loadfile --no-loadscope-reorder` keeps this order). Longest first.
 LONGEST_FIRST = [
-    "test_hub_resubmissions_and_bad_input.py", "test_class_hub.py", "test_grading_workflow.py",
-    "test_nbgrader_autograde.py", "test_grading_queue.py",
+    "test_grading_workflow.py", "test_class_hub.py", "test_nbgrader_autograde.py", "test_grading_queue.py",
     "browser/test_hub_browser.py", "browser/test_formgrader.py",
     "browser/test_source_notebooks.py", "browser/test_student_pages.py", "test_notebooks.py", "test_instructor.py",
     "test_canary.py", "test_postgres_gradebook.py", "test_release_and_collect.py", "test_kernel_runner.py",
