@@ -301,8 +301,10 @@ class Service:
         for submission in submissions:  # the interval runs from the feedback's release
             self.state["graded"][f"{submission.student}/{assignment}"] = time.time()
         submitted = course.folder(self.config, "submitted_directory")
+        inbound = scan(self.inbound)  # read once for the whole batch
         for submission in submissions:
-            self.finish(submission, entries.get(submission.student), submitted / submission.student / assignment)
+            self.finish(submission, entries.get(submission.student), submitted / submission.student / assignment,
+                        inbound)
         return len(submissions)
 
     def autograde(self, assignment: str, students: list[str]) -> dict | None:
@@ -337,7 +339,7 @@ class Service:
             if not result["success"]:
                 self.log(f"{student}/{assignment}: feedback FAILED: {(result.get('error') or '')[-400:]}")
 
-    def finish(self, submission: Submission, entry: dict | None, folder: Path):
+    def finish(self, submission: Submission, entry: dict | None, folder: Path, inbound: list[Submission]):
         """Record what became of a graded submission, and of the older ones of the same student it replaced."""
         handled, waiting = self.state["handled"], self.state["waiting"]
         key = f"{submission.student}/{submission.assignment}"
@@ -361,7 +363,7 @@ class Service:
                         f"after {attempts} attempts. It is kept, and your instructor has been told.")
         else:
             outcome = f"graded {entry['score']:g}/{entry['max_score']:g} (collected the submission of {collected})"
-        for other in scan(self.inbound):
+        for other in inbound:
             same = other.student == submission.student and other.assignment == submission.assignment
             if same and other.name not in handled and (other.name == submission.name or (
                     other.when and submission.when and other.when <= submission.when)):

@@ -75,13 +75,11 @@ def main(argv=None) -> int:
         print(f"  one submission at a time ({len(quiet)}): submit-to-feedback latency "
               + ", ".join(f"{value:.1f} s" for value in quiet))
         wave = hub.students[:options.students]
-        notebooks = {}
 
         def fetch(student):
             notebook = hub.fetch(student)
             answer = answered(notebook, mistakes=rng.choice(mistakes), demonstrations=True)
             hub.write_as(student, notebook, answer)
-            notebooks[student] = notebook
 
         for batch in range(0, options.students, 4):
             threads = [threading.Thread(target=fetch, args=(s,)) for s in wave[batch:batch + 4]]
