@@ -116,10 +116,15 @@ def _cell(recorded_text, code='print(f"cost {0.1 + 0.2:.4f} after {1000} iterati
 
 def test_nbval_accepts_rounding_and_fails_real_changes(tmp_path):
     """One nbval run over four cells that print "cost 0.3000 after 1000 iterations": recorded with the last digit
-    off by one (passes), a number off by five units, an integer off by one, another word (each fails)."""
+    off by one (passes), a number off by five units, an integer off by one, another word (each fails); then two that
+    describe a loss curve: where its lowest value lies may differ (an oscillating cost reaches it at an iteration
+    that depends on the CPU's last bits: passes), the lowest value itself may not (fails)."""
     recorded = ["cost 0.3001 after 1000 iterations\n", "cost 0.3005 after 1000 iterations\n",
-                "cost 0.3000 after 999 iterations\n", "loss 0.3000 after 1000 iterations\n"]
-    cells = [_cell(text) for text in recorded]
+                "cost 0.3000 after 999 iterations\n", "loss 0.3000 after 1000 iterations\n",
+                "0.1331 at iteration 4999, lowest 0.129 at iteration 2998\n",
+                "0.1331 at iteration 4999, lowest 0.135 at iteration 2998\n"]
+    curve = 'print(f"{0.1331:.4g} at iteration {4999}, lowest {0.129:.4g} at iteration {3019}")'
+    cells = [_cell(text) for text in recorded[:4]] + [_cell(text, curve) for text in recorded[4:]]
     for count, cell in enumerate(cells, start=1):
         cell.execution_count = count
     nb = new_notebook(cells=cells, metadata={"kernelspec": {"name": "python3", "display_name": "Python 3",
@@ -128,4 +133,4 @@ def test_nbval_accepts_rounding_and_fails_real_changes(tmp_path):
     nbformat.write(nb, path)
     result = run_nbval([path], tmp_path)
     failed = sorted(int(n) for n in re.findall(r"^FAILED \S*::Cell (\d+)", result.stdout, re.M))
-    assert failed == [1, 2, 3] and "3 failed, 1 passed" in result.stdout, result.stdout[-3000:]
+    assert failed == [1, 2, 3, 5] and "4 failed, 2 passed" in result.stdout, result.stdout[-3000:]
