@@ -7,7 +7,9 @@ The run:
 1. refuses to start under a Python whose ``ffnn`` is not this clone's, or on a machine that cannot sandbox;
 2. grades the canary first (canary.py): each assignment's solution (its graded part), exactly as a student's, into
    a scratch gradebook; anything less than full marks stops the run before any student is graded, gradebook
-   untouched;
+   untouched (with --reuse-canary RECORD, a canary that passed less than --canary-max-age seconds before, in a
+   grading environment of the same fingerprint, is not graded again: the hub's grading on submit, whose runs
+   grade a few submissions each);
 3. grades every submission (grader/submitted/<student>/<assignment>/) in long-lived worker processes, one per
    core (worker_pool.py). A worker grades one submission at a time (grade_submission.py): it stages a copy
    (staging.py; the submission is never modified), runs nbgrader's autograde on it with the course's steps
@@ -209,20 +211,38 @@ def run(options) -> int:
 
         cap = options.notebook_timeout * 1.5 + 120
         pool = Pool(jobs_n, scratch, evidence, cap, make_spec)
-        print(f"autograde: canary first (each assignment's solution, its graded part, graded like a student's), "
-              f"{jobs_n} in parallel, sandbox {'OFF' if options.no_sandbox else 'on'}")
-        sources = canary.write_sources(assignments, course.SOURCE, scratch / "canary-sources")
-        canaries = [Job(a, f"canary-{a}", str(sources / a), "", canary=True) for a in assignments]
-        pool.run(canaries, lambda job, entry: report["canary"].append(entry))
-        broken = canary_problems(report["canary"], scratch / "canary-autograded")
-        if broken:
-            print("autograde: the canary failed, so the grading environment is broken; no student was graded and "
-                  "the gradebook is untouched.\n  " + "\n  ".join(broken), file=sys.stderr)
-            report["stopped"] = "canary failed"
-            _write_report(report, stamp, cdir, evidence, pool)
-            return 3
-        marks = ", ".join(f"{e['assignment']} {e['score']:g}/{e['max_score']:g}" for e in report["canary"])
-        print(f"autograde: canary passed ({marks}); {len(submissions)} submission(s)")
+        record = Path(options.reuse_canary) if options.reuse_canary else None
+        if record:
+            digest = canary.fingerprint(assignments, {k: getattr(options, k) for k in (
+                "no_sandbox", "cell_timeout", "notebook_timeout", "hang_budget", "max_file_mb")})
+            reused = canary.reusable(record, digest, assignments, options.canary_max_age, time.time())
+            report["canary_reused"] = {a: time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(t))
+                                       for a, t in reused.items()}
+            for assignment, passed in sorted(reused.items()):
+                print(f"autograde: canary of {assignment} reused: it passed at "
+                      f"{time.strftime('%H:%M:%S', time.localtime(passed))}, {time.time() - passed:.0f} s ago, in a "
+                      f"grading environment of the same fingerprint ({record})")
+        to_run = [a for a in assignments if a not in report.get("canary_reused", {})]
+        if to_run:
+            print(f"autograde: canary first (each assignment's solution, its graded part, graded like a student's), "
+                  f"{jobs_n} in parallel, sandbox {'OFF' if options.no_sandbox else 'on'}")
+            started = time.time()
+            sources = canary.write_sources(to_run, course.SOURCE, scratch / "canary-sources")
+            canaries = [Job(a, f"canary-{a}", str(sources / a), "", canary=True) for a in to_run]
+            pool.run(canaries, lambda job, entry: report["canary"].append(entry))
+            broken = canary_problems(report["canary"], scratch / "canary-autograded")
+            if broken:
+                if record:
+                    canary.forget(record)
+                print("autograde: the canary failed, so the grading environment is broken; no student was graded "
+                      "and the gradebook is untouched.\n  " + "\n  ".join(broken), file=sys.stderr)
+                report["stopped"] = "canary failed"
+                _write_report(report, stamp, cdir, evidence, pool)
+                return 3
+            if record:
+                canary.remember(record, digest, to_run, started)
+            marks = ", ".join(f"{e['assignment']} {e['score']:g}/{e['max_score']:g}" for e in report["canary"])
+            print(f"autograde: canary passed ({marks}); {len(submissions)} submission(s)")
         progress = Progress(len(submissions))
 
         def done(job, entry):
@@ -318,6 +338,12 @@ def main(argv=None) -> int:
     parser.add_argument("--max-file-mb", type=float, default=DEFAULTS["max_file_mb"])
     parser.add_argument("--no-sandbox", action="store_true", help="run student code unconfined (trusted only)")
     parser.add_argument("--keep", action="store_true", help="keep the scratch folders (for debugging)")
+    parser.add_argument("--reuse-canary", metavar="RECORD", default=None,
+                        help="keep the canary's verdict in RECORD and reuse it, without grading the canary again, "
+                             "for --canary-max-age seconds while the grading environment's fingerprint is the same "
+                             "(the hub's grading on submit; default: a canary every run)")
+    parser.add_argument("--canary-max-age", type=float, default=600,
+                        help="seconds a reused canary's verdict stays valid (default 600)")
     parser.add_argument("--broker", default=os.environ.get("FFNN_BROKER_URL") or None,
                         help="send the jobs to this Celery broker's workers (default: $FFNN_BROKER_URL; "
                              "unset: this machine's own workers)")

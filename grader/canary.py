@@ -87,3 +87,84 @@ def failures(autograded: Path) -> list[str]:
             text = f"{error.get('ename')}: {str(error.get('evalue'))[:240]}"
             lines.append(f"{path.stem}, cell {name}: {text}\n      likely fix: {likely_fix(text)}")
     return lines
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Reusing a canary's verdict (the hub's grading on submit: one canary per batch of a few submissions would double
+# the cost of each; `make autograde` runs one per run, which may grade a class for hours)
+# ----------------------------------------------------------------------------------------------------------------
+
+def _files(folder: Path, pattern: str = "**/*"):
+    return sorted(p for p in folder.glob(pattern) if p.is_file() and "__pycache__" not in p.parts)
+
+
+def fingerprint(assignments, settings: dict) -> str:
+    """One digest of what a canary's verdict depends on: the grader's code, the course package and the sandbox's
+    copies of it (the copy the kernel imports, read back), the solutions, the hidden tests' secret, the installed
+    packages and the Python, the sandbox's program, and the run's settings. Equal digests: the canary would grade in
+    the same environment. (What it cannot see, a machine out of memory say, fails a student's grading on the grader's
+    side instead, which is NOT GRADED and retried, never a 0.)"""
+    import hashlib
+    import json
+    import os
+    import sys
+
+    import course
+    import hidden_cases
+    import sandbox
+    digest = hashlib.sha256(json.dumps([sorted(assignments), settings, sys.version,
+                                        os.path.realpath(sys.executable)], sort_keys=True).encode())
+    root = course.ROOT
+    files = (_files(root / "grader", "*.py") + _files(root / "grader" / "preprocessors")
+             + _files(root / "grader" / "templates") + _files(root / "shared" / "ffnn")
+             + [root / "nbgrader_config.py", hidden_cases.SECRET]
+             + [f for a in sorted(assignments) for f in _files(course.SOURCE / a)])
+    for path in files:
+        digest.update(f"\0{path}\0".encode() + (path.read_bytes() if path.is_file() else b"(missing)"))
+    for assignment in sorted(assignments):
+        copy = sandbox._student_package(assignment)
+        for path in _files(copy):
+            digest.update(f"\0{path.relative_to(copy)}\0".encode() + path.read_bytes())
+    for folder in (p for p in map(Path, sys.path) if p.is_dir() and p.name == "site-packages"):
+        digest.update("\0".join(sorted(p.name for p in folder.glob("*.dist-info"))).encode())
+    for tool in ("bwrap", "prlimit", "setpriv"):
+        found = shutil.which(tool)
+        info = os.stat(found) if found else None
+        digest.update(f"\0{tool}:{found}:{info and (info.st_size, info.st_mtime_ns)}".encode())
+    return digest.hexdigest()
+
+
+def reusable(record: Path, digest: str, assignments, max_age: float, now: float) -> dict:
+    """{assignment: when (epoch) its canary passed} for those of ``assignments`` whose canary passed less than
+    ``max_age`` seconds before ``now`` in an environment of the same ``digest`` (the record ``remember`` keeps)."""
+    import json
+    try:
+        kept = json.loads(Path(record).read_text())
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(kept, dict) or kept.get("fingerprint") != digest:
+        return {}
+    passed = kept.get("passed", {})
+    return {a: passed[a] for a in assignments
+            if isinstance(passed.get(a), (int, float)) and 0 <= now - passed[a] < max_age}
+
+
+def remember(record: Path, digest: str, assignments, when: float) -> None:
+    """Keep that the canary of ``assignments`` passed at ``when`` in the environment ``digest`` (with the others
+    still recorded for the same digest)."""
+    import json
+
+    from atomic_write import write_text
+    try:
+        kept = json.loads(Path(record).read_text())
+    except (OSError, ValueError):
+        kept = {}
+    passed = kept.get("passed", {}) if isinstance(kept, dict) and kept.get("fingerprint") == digest else {}
+    passed.update({a: when for a in assignments})
+    Path(record).parent.mkdir(parents=True, exist_ok=True)
+    write_text(Path(record), json.dumps({"fingerprint": digest, "passed": passed}, indent=1))
+
+
+def forget(record: Path) -> None:
+    """A canary failed: no earlier verdict may be reused."""
+    Path(record).unlink(missing_ok=True)

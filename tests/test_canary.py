@@ -187,3 +187,59 @@ def test_not_graded_leaves_the_gradebook_and_says_why(graded_course):
     assert digest(db) == before
     with Gradebook(f"sqlite:///{db}") as gradebook, pytest.raises(MissingEntry):
         gradebook.find_submission(ASSIGNMENT, "ada")
+
+
+# Reusing a canary's verdict (autograde.py --reuse-canary: the hub's grading on submit) -----------------------------
+
+def test_a_canary_verdict_is_reused_only_while_fresh_and_in_the_same_environment(tmp_path):
+    record = tmp_path / "canary.json"
+    assert canary.reusable(record, "env-1", [ASSIGNMENT], 600, 1000.0) == {}, "no record: the canary runs"
+    canary.remember(record, "env-1", [ASSIGNMENT], 1000.0)
+    assert canary.reusable(record, "env-1", [ASSIGNMENT, "05_capstone"], 600, 1599.0) == {ASSIGNMENT: 1000.0}
+    assert canary.reusable(record, "env-1", [ASSIGNMENT], 600, 1600.0) == {}, "too old"
+    assert canary.reusable(record, "env-1", [ASSIGNMENT], 600, 999.0) == {}, "from the future (a clock set back)"
+    assert canary.reusable(record, "env-2", [ASSIGNMENT], 600, 1001.0) == {}, "another environment"
+    canary.remember(record, "env-1", ["05_capstone"], 1100.0)
+    assert canary.reusable(record, "env-1", [ASSIGNMENT, "05_capstone"], 600, 1200.0) == \
+        {ASSIGNMENT: 1000.0, "05_capstone": 1100.0}
+    canary.remember(record, "env-2", ["05_capstone"], 1300.0)
+    assert canary.reusable(record, "env-2", [ASSIGNMENT, "05_capstone"], 600, 1301.0) == {"05_capstone": 1300.0}, \
+        "a verdict of another environment is dropped"
+    canary.forget(record)
+    assert canary.reusable(record, "env-2", ["05_capstone"], 600, 1301.0) == {}, "a failed canary forgets them all"
+    record.write_text("{not json")
+    assert canary.reusable(record, "env-2", ["05_capstone"], 600, 1301.0) == {}
+
+
+def test_the_fingerprint_changes_with_the_course_the_sandbox_copy_and_the_settings(tmp_path, monkeypatch):
+    """The fingerprint of a copy of the course: the same twice; another one once a file of the course package, a
+    solution, the sandbox's copy of the package (as the broken-sandbox test breaks it) or a setting changes."""
+    import tempfile
+    settings = {"no_sandbox": False, "cell_timeout": 60}
+    copy = tmp_path / "clone"
+    for part in ("grader", "shared/ffnn", f"solutions/{ASSIGNMENT}"):
+        shutil.copytree(ROOT / part, copy / part, ignore=shutil.ignore_patterns("__pycache__", "reports", "*.db"))
+    shutil.copy(ROOT / "nbgrader_config.py", copy / "nbgrader_config.py")
+    monkeypatch.setattr(course, "ROOT", copy)
+    monkeypatch.setattr(course, "SOURCE", copy / "solutions")
+    private = Path(tempfile.mkdtemp(prefix="ffnn-t-", dir="/tmp"))
+    monkeypatch.setattr(tempfile, "tempdir", str(private))
+    try:
+        first = canary.fingerprint([ASSIGNMENT], settings)
+        assert canary.fingerprint([ASSIGNMENT], settings) == first
+        assert canary.fingerprint([ASSIGNMENT], {**settings, "cell_timeout": 61}) != first
+        check = copy / "shared" / "ffnn" / "check.py"
+        check.write_text(check.read_text() + "\n# changed\n")
+        second = canary.fingerprint([ASSIGNMENT], settings)
+        assert second != first
+        solution = copy / "solutions" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+        solution.write_bytes(solution.read_bytes().replace(b"np.log(2)", b"np.log(3)", 1))
+        third = canary.fingerprint([ASSIGNMENT], settings)
+        assert third != second
+        package = sandbox._student_package(ASSIGNMENT)
+        assert private in package.parents
+        (package / "__init__.py").chmod(0o644)
+        (package / "__init__.py").write_text('raise ImportError("simulated: a half-installed course package")\n')
+        assert canary.fingerprint([ASSIGNMENT], settings) != third
+    finally:
+        shutil.rmtree(private, ignore_errors=True)

@@ -18,7 +18,9 @@ Every ``POLL`` seconds it reads the exchange's inbound folder. For each submissi
   collected before kept in `.previous/`), then `make autograde` itself (autograde.py in a process of its own: the
   canary first, the sandbox, verdicts outside the kernel) for all the students due at once, then `make feedback`'s
   pages (without hidden tests) handed back with nbgrader's release_feedback. A notebook that is not JSON scores 0
-  and gets a notice saying so instead of a page.
+  and gets a notice saying so instead of a page. The canary's verdict is reused for FFNN_CANARY_MAX_AGE seconds
+  (600) while the grading environment's fingerprint stays the same (autograde.py --reuse-canary), so a batch of one
+  submission costs one grading, not two.
 
 Nothing in the exchange is deleted or changed: every submission stays there, and the student's own copy stays in
 their nbgrader cache. What was done to each submission is kept in grader/reports/on-submit/ (state.json, and
@@ -57,6 +59,7 @@ ATTEMPTS = 3  # gradings of one submission that may fail on the grader's side be
 RETRY = 60.0
 DEFAULT_INTERVAL = float(os.environ.get("FFNN_SUBMIT_INTERVAL", "600"))
 MAX_MB = float(os.environ.get("FFNN_SUBMISSION_MAX_MB", "100"))
+CANARY_MAX_AGE = float(os.environ.get("FFNN_CANARY_MAX_AGE", "600"))
 STATE = Path(os.environ.get("FFNN_ON_SUBMIT_STATE", GRADER / "reports" / "on-submit"))
 
 
@@ -315,6 +318,7 @@ class Service:
             command += ["--student", student]
         if self.jobs:
             command += ["--jobs", str(self.jobs)]
+        command += ["--reuse-canary", str(self.state_dir / "canary.json"), "--canary-max-age", f"{CANARY_MAX_AGE:g}"]
         process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         output, _ = process.communicate()
         found = re.search(r"report (\S+\.json)", output)
@@ -325,6 +329,9 @@ class Service:
                      f"{process.returncode} without grading them; their submissions wait, next try in {RETRY:g} s. "
                      f"Its last lines:\n    {tail}")
             return None
+        reused = report.get("canary_reused", {}).get(assignment)
+        self.log(f"{assignment}: autograded {', '.join(students)} (canary "
+                 + (f"reused: passed at {reused[-8:]})" if reused else "graded and passed)"))
         return report
 
     def feedback(self, assignment: str, students: list[str]):
