@@ -212,6 +212,7 @@ def run(options) -> int:
         cap = options.notebook_timeout * 1.5 + 120
         pool = Pool(jobs_n, scratch, evidence, cap, make_spec)
         record = Path(options.reuse_canary) if options.reuse_canary else None
+        reused = {}
         if record:
             digest = canary.fingerprint(assignments, {k: getattr(options, k) for k in (
                 "no_sandbox", "cell_timeout", "notebook_timeout", "hang_budget", "max_file_mb")})
@@ -222,7 +223,7 @@ def run(options) -> int:
                 print(f"autograde: canary of {assignment} reused: it passed at "
                       f"{time.strftime('%H:%M:%S', time.localtime(passed))}, {time.time() - passed:.0f} s ago, in a "
                       f"grading environment of the same fingerprint ({record})")
-        to_run = [a for a in assignments if a not in report.get("canary_reused", {})]
+        to_run = [a for a in assignments if a not in reused]
         if to_run:
             print(f"autograde: canary first (each assignment's solution, its graded part, graded like a student's), "
                   f"{jobs_n} in parallel, sandbox {'OFF' if options.no_sandbox else 'on'}")

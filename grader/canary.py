@@ -134,19 +134,23 @@ def fingerprint(assignments, settings: dict) -> str:
     return digest.hexdigest()
 
 
-def reusable(record: Path, digest: str, assignments, max_age: float, now: float) -> dict:
-    """{assignment: when (epoch) its canary passed} for those of ``assignments`` whose canary passed less than
-    ``max_age`` seconds before ``now`` in an environment of the same ``digest`` (the record ``remember`` keeps)."""
+def _passed(record: Path, digest: str) -> dict:
+    """{assignment: when its canary passed} that ``record`` keeps for the environment ``digest`` ({} for another)."""
     import json
     try:
         kept = json.loads(Path(record).read_text())
     except (OSError, ValueError):
         return {}
-    if not isinstance(kept, dict) or kept.get("fingerprint") != digest:
+    if not isinstance(kept, dict) or kept.get("fingerprint") != digest or not isinstance(kept.get("passed"), dict):
         return {}
-    passed = kept.get("passed", {})
-    return {a: passed[a] for a in assignments
-            if isinstance(passed.get(a), (int, float)) and 0 <= now - passed[a] < max_age}
+    return {a: when for a, when in kept["passed"].items() if isinstance(when, (int, float))}
+
+
+def reusable(record: Path, digest: str, assignments, max_age: float, now: float) -> dict:
+    """{assignment: when (epoch) its canary passed} for those of ``assignments`` whose canary passed less than
+    ``max_age`` seconds before ``now`` in an environment of the same ``digest`` (the record ``remember`` keeps)."""
+    passed = _passed(record, digest)
+    return {a: passed[a] for a in assignments if a in passed and 0 <= now - passed[a] < max_age}
 
 
 def remember(record: Path, digest: str, assignments, when: float) -> None:
@@ -155,12 +159,7 @@ def remember(record: Path, digest: str, assignments, when: float) -> None:
     import json
 
     from atomic_write import write_text
-    try:
-        kept = json.loads(Path(record).read_text())
-    except (OSError, ValueError):
-        kept = {}
-    passed = kept.get("passed", {}) if isinstance(kept, dict) and kept.get("fingerprint") == digest else {}
-    passed.update({a: when for a in assignments})
+    passed = {**_passed(record, digest), **{a: when for a in assignments}}
     Path(record).parent.mkdir(parents=True, exist_ok=True)
     write_text(Path(record), json.dumps({"fingerprint": digest, "passed": passed}, indent=1))
 

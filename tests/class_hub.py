@@ -14,12 +14,15 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "grader" / "hub"))
+from grade_on_submit import feedback_page  # noqa: E402
 
 PYTHON = ROOT / ".venv" / "bin" / "python"
 ARTIFACTS = ROOT / "artifacts" / "hub"  # each run's hub log and grading log, kept after the run
@@ -189,15 +192,14 @@ class ClassHub:
     def released_feedback(self, name: str, assignment: str = ASSIGNMENT) -> int:
         """How many feedback pages of the student's submissions are in the exchange, found as nbgrader's
         fetch_feedback finds them (a hash of each submission's secret and each notebook's name)."""
-        from nbgrader.utils import notebook_hash
         found = 0
         for submission in (self.exchange / "ffnn" / "inbound").glob(f"{name}+{assignment}+*"):
             secret = submission / "submission_secret.txt"
             if not secret.is_file() or secret.is_symlink():
                 continue
             for notebook in submission.glob("*.ipynb"):
-                page = f"{notebook_hash(secret=secret.read_text(), notebook_id=notebook.stem)}.html"
-                found += (self.exchange / "ffnn" / "feedback" / page).exists()
+                found += feedback_page(self.exchange / "ffnn" / "feedback", secret.read_text(),
+                                       notebook.stem).exists()
         return found
 
     def service_log(self) -> str:

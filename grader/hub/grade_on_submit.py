@@ -132,6 +132,13 @@ def seal(path: Path, max_bytes: float) -> tuple[int | None, str | None]:
     return owner, "; ".join(problems) or None
 
 
+def feedback_page(feedback: Path, secret: str, notebook: str) -> Path:
+    """Where nbgrader's fetch_feedback looks for the feedback on one notebook of a submission: in the exchange's
+    feedback folder, a page named by a hash of the submission's secret and the notebook's name."""
+    from nbgrader.utils import notebook_hash
+    return feedback / f"{notebook_hash(secret=secret, notebook_id=notebook)}.html"
+
+
 def notice_page(title: str, message: str) -> str:
     heading = html.escape(title, quote=False)
     return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>{heading}</title></head>\n'
@@ -175,7 +182,6 @@ class Service:
         """A page in the student's feedback for each notebook of the submission (or ``notebooks``), found by
         nbgrader's fetch_feedback as it finds graded feedback. False when the submission has no notebook or no
         secret (nbgrader's submit always writes one), so that only the instructor's log can say it."""
-        from nbgrader.utils import notebook_hash
         secret_file = submission.path / "submission_secret.txt"
         names = [p.stem for p in submission.notebooks] if notebooks is None else list(notebooks)
         if not names or not secret_file.is_file():
@@ -183,7 +189,7 @@ class Service:
         secret = secret_file.read_text()
         feedback = self.exchange / self.course_id / "feedback"
         for name in names:
-            target = feedback / f"{notebook_hash(secret=secret, notebook_id=name)}.html"
+            target = feedback_page(feedback, secret, name)
             partial = feedback / f".{target.name}.partial"
             partial.write_text(notice_page(title, message))
             partial.chmod(0o644)
@@ -329,9 +335,9 @@ class Service:
                      f"{process.returncode} without grading them; their submissions wait, next try in {RETRY:g} s. "
                      f"Its last lines:\n    {tail}")
             return None
-        reused = report.get("canary_reused", {}).get(assignment)
+        reused = report.get("canary_reused", {}).get(assignment)  # when it passed, 2026-12-01T06:26:54
         self.log(f"{assignment}: autograded {', '.join(students)} (canary "
-                 + (f"reused: passed at {reused[-8:]})" if reused else "graded and passed)"))
+                 + (f"reused: passed at {reused.split('T')[-1]})" if reused else "graded and passed)"))
         return report
 
     def feedback(self, assignment: str, students: list[str]):

@@ -31,13 +31,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests"))
 from class_hub import ASSIGNMENT, ClassHub  # noqa: E402
+from grade_on_submit import feedback_page  # noqa: E402  (class_hub puts grader/hub on the path)
 from test_class_hub import answered  # noqa: E402
 
 
 def feedback_file(hub, submission: Path) -> Path:
-    from nbgrader.utils import notebook_hash
     secret = (submission / "submission_secret.txt").read_text()
-    return hub.exchange / "ffnn" / "feedback" / f"{notebook_hash(secret=secret, notebook_id=ASSIGNMENT)}.html"
+    return feedback_page(hub.exchange / "ffnn" / "feedback", secret, ASSIGNMENT)
 
 
 def percentile(values, share):
